@@ -1,0 +1,148 @@
+import { SignJWT } from "jose";
+import { type Clock, systemClock } from "./clock.ts";
+
+/** Options of {@linkcode createAppToken}. */
+export interface AppTokenOptions {
+  /** Your TalkJS app ID (`iss`). */
+  appId: string;
+  /** Your TalkJS secret key; it signs the token and is never sent. */
+  secretKey: string;
+  /**
+   * Seconds until `exp`.
+   * @default {30}
+   */
+  ttlSeconds?: number;
+  /**
+   * Where `iat` and `exp` come from.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/** Options of {@linkcode createUserToken}. */
+export interface UserTokenOptions extends AppTokenOptions {
+  /** The user the token is for (`sub`). */
+  userId: string;
+}
+
+const encoder = new TextEncoder();
+const keys = new Map<string, Promise<CryptoKey>>();
+
+/** @internal Imports the HMAC key once per secret (the signed token is never cached). */
+function hmacKey(secretKey: string): Promise<CryptoKey> {
+  let key = keys.get(secretKey);
+  if (!key) {
+    key = crypto.subtle.importKey(
+      "raw",
+      encoder.encode(secretKey),
+      { name: "HMAC", hash: "SHA-256" },
+      false,
+      ["sign"],
+    );
+    keys.set(secretKey, key);
+    if (keys.size > 64) keys.delete(keys.keys().next().value!);
+  }
+  return key;
+}
+
+/** @internal Throws a TypeError naming `name` unless `value` is a non-empty string. */
+export function requireString(what: string, name: string, value: unknown): string {
+  if (typeof value !== "string" || value.length === 0) {
+    const shown = typeof value === "string" ? '""' : String(value);
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must be a non-empty string: current value is ${shown}`,
+    );
+  }
+  return value;
+}
+
+function requireTtl(what: string, ttl: unknown): number {
+  if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) {
+    throw new RangeError(
+      `Cannot ${what} as 'ttlSeconds' must be a positive number: current value is ${String(ttl)}`,
+    );
+  }
+  return ttl;
+}
+
+async function sign(
+  claims: Record<string, unknown>,
+  appId: string,
+  secretKey: string,
+  ttlSeconds: number,
+  clock: Clock,
+  sub?: string,
+): Promise<string> {
+  const nowSeconds = Math.floor(clock.now() / 1000);
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setIssuer(appId)
+    .setIssuedAt(nowSeconds)
+    .setExpirationTime(nowSeconds + Math.ceil(ttlSeconds));
+  if (sub !== undefined) jwt.setSubject(sub);
+  return await jwt.sign(await hmacKey(secretKey));
+}
+
+/**
+ * Signs a TalkJS app token: an HS256 JWT `{ tokenType: "app", iss: appId,
+ * iat, exp }` for the REST API's `Authorization: Bearer` header. The client
+ * signs a fresh one per request; call this only to make requests yourself.
+ *
+ * @param options App ID, secret key and lifetime.
+ * @returns The compact JWT.
+ *
+ * @example Sign a token for a curl call
+ * ```ts
+ * import { createAppToken } from "@unofficial/talkjs-rest";
+ *
+ * const token = await createAppToken({ appId: "tTest", secretKey: "sk_test_example" });
+ * console.log(token.split(".").length); // 3
+ * ```
+ */
+export function createAppToken(options: AppTokenOptions): Promise<string> {
+  const what = "create an app token";
+  try {
+    const { appId, secretKey, ttlSeconds = 30, clock = systemClock } = options ?? {};
+    requireString(what, "appId", appId);
+    requireString(what, "secretKey", secretKey);
+    requireTtl(what, ttlSeconds);
+    return sign({ tokenType: "app" }, appId, secretKey, ttlSeconds, clock);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/**
+ * Signs a TalkJS user token for the frontend SDKs: an HS256 JWT
+ * `{ tokenType: "user", iss: appId, sub: userId, iat, exp }`. Issue it from
+ * your backend to the signed-in user; never send the secret key to a browser.
+ *
+ * @param options App ID, secret key, user ID and lifetime (default 1 hour).
+ * @returns The compact JWT.
+ *
+ * @example Issue a token for the signed-in user
+ * ```ts
+ * import { createUserToken } from "@unofficial/talkjs-rest";
+ *
+ * const token = await createUserToken({
+ *   appId: "tTest",
+ *   secretKey: "sk_test_example",
+ *   userId: "alice",
+ * });
+ * const claims = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
+ * console.log(claims.sub, claims.tokenType); // alice user
+ * ```
+ */
+export function createUserToken(options: UserTokenOptions): Promise<string> {
+  const what = "create a user token";
+  try {
+    const { appId, secretKey, userId, ttlSeconds = 3600, clock = systemClock } = options ?? {};
+    requireString(what, "appId", appId);
+    requireString(what, "secretKey", secretKey);
+    requireString(what, "userId", userId);
+    requireTtl(what, ttlSeconds);
+    return sign({ tokenType: "user" }, appId, secretKey, ttlSeconds, clock, userId);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}

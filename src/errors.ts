@@ -1,0 +1,249 @@
+/** The stable `code` of every {@linkcode TalkJsError}. */
+export type TalkJsErrorCode =
+  | "TALKJS_API_ERROR"
+  | "TALKJS_NETWORK_ERROR"
+  | "TALKJS_TIMEOUT"
+  | "TALKJS_WEBHOOK_INVALID";
+
+/**
+ * Base class of every failure this module reports (bad arguments are
+ * `TypeError`/`RangeError` instead). Never carries the secret key or a token.
+ *
+ * @example Catch anything from TalkJS
+ * ```ts
+ * import { TalkJsError } from "@unofficial/talkjs-rest";
+ *
+ * try {
+ *   throw new TalkJsError("TALKJS_NETWORK_ERROR", "Request failed: GET /v1/app/users");
+ * } catch (error) {
+ *   if (error instanceof TalkJsError) console.log(error.code);
+ * }
+ * ```
+ */
+export class TalkJsError extends Error {
+  /** A stable machine-readable code. */
+  readonly code: TalkJsErrorCode;
+
+  /**
+   * @param code The stable code.
+   * @param message A message naming the request or input that failed.
+   * @param options `cause`: the original failure.
+   */
+  constructor(code: TalkJsErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "TalkJsError";
+    this.code = code;
+  }
+
+  /**
+   * A plain, secret-free summary for logs.
+   * @returns The name, code, message and the subclass's own fields.
+   */
+  toJSON(): Record<string, unknown> {
+    return { name: this.name, code: this.code, message: this.message };
+  }
+}
+
+/** What {@linkcode TalkJsApiError} is constructed from. */
+export interface TalkJsApiErrorInit {
+  /** The HTTP status, anything but 200. */
+  status: number;
+  /** The request's method. */
+  method: string;
+  /** The request's path and query, e.g. `/v1/app/users/u1`. */
+  path: string;
+  /** The answer's body: parsed JSON when it parsed, else the text. */
+  body: unknown;
+  /** From `Retry-After`, in milliseconds, when the answer had one. */
+  retryAfterMs?: number | undefined;
+}
+
+/**
+ * TalkJS answered with a status other than 200.
+ *
+ * @example Tell a missing user from other failures
+ * ```ts
+ * import { TalkJsApiError } from "@unofficial/talkjs-rest";
+ *
+ * const error = new TalkJsApiError({ status: 404, method: "GET", path: "/v1/app/users/u1", body: {} });
+ * console.log(error.message); // Request failed with status 404: GET /v1/app/users/u1
+ * ```
+ */
+export class TalkJsApiError extends TalkJsError {
+  /** The HTTP status. */
+  readonly status: number;
+  /** The request's method. */
+  readonly method: string;
+  /** The request's path and query (no token, no secret). */
+  readonly path: string;
+  /** The answer's body: parsed JSON when it parsed, else the text. */
+  readonly body: unknown;
+  /** From `Retry-After` (seconds or HTTP date), in milliseconds. */
+  readonly retryAfterMs: number | undefined;
+  /** The `reasons` object of a 400 answer, when TalkJS sent one: `{ field: message }`. */
+  readonly reasons: Record<string, string | string[]> | undefined;
+
+  /** @param init What failed. */
+  constructor(init: TalkJsApiErrorInit) {
+    const reasons = readReasons(init.body);
+    const detail = reasons
+      ? ` (${
+        Object.entries(reasons).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`)
+          .join("; ")
+      })`
+      : "";
+    super(
+      "TALKJS_API_ERROR",
+      `Request failed with status ${init.status}: ${init.method} ${init.path}${detail}`,
+    );
+    this.name = "TalkJsApiError";
+    this.status = init.status;
+    this.method = init.method;
+    this.path = init.path;
+    this.body = init.body;
+    this.retryAfterMs = init.retryAfterMs;
+    this.reasons = reasons;
+  }
+
+  /** @returns A plain summary with status, method, path, body and retryAfterMs. */
+  override toJSON(): Record<string, unknown> {
+    return {
+      ...super.toJSON(),
+      status: this.status,
+      method: this.method,
+      path: this.path,
+      body: this.body,
+      retryAfterMs: this.retryAfterMs,
+    };
+  }
+}
+
+function readReasons(body: unknown): Record<string, string | string[]> | undefined {
+  if (typeof body !== "object" || body === null) return undefined;
+  const reasons = (body as { reasons?: unknown }).reasons;
+  if (typeof reasons !== "object" || reasons === null || Array.isArray(reasons)) return undefined;
+  const out: Record<string, string | string[]> = {};
+  for (const [k, v] of Object.entries(reasons)) {
+    if (typeof v === "string") out[k] = v;
+    else if (Array.isArray(v)) out[k] = v.map(String);
+  }
+  return Object.keys(out).length ? out : undefined;
+}
+
+/**
+ * The request never got a complete answer: `fetch` rejected (DNS, refused,
+ * reset) or the body failed mid-read. `cause` holds the original error.
+ *
+ * @example
+ * ```ts
+ * import { TalkJsNetworkError } from "@unofficial/talkjs-rest";
+ *
+ * const error = new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("connection reset"));
+ * console.log(error.message); // Request failed before an answer: GET /v1/app/users
+ * ```
+ */
+export class TalkJsNetworkError extends TalkJsError {
+  /** The request's method. */
+  readonly method: string;
+  /** The request's path and query. */
+  readonly path: string;
+
+  /**
+   * @param method The request's method.
+   * @param path The request's path and query.
+   * @param cause The original failure.
+   */
+  constructor(method: string, path: string, cause: unknown) {
+    super("TALKJS_NETWORK_ERROR", `Request failed before an answer: ${method} ${path}`, {
+      cause,
+    });
+    this.name = "TalkJsNetworkError";
+    this.method = method;
+    this.path = path;
+  }
+
+  /** @returns A plain summary with method, path and the cause's message. */
+  override toJSON(): Record<string, unknown> {
+    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
+    return { ...super.toJSON(), method: this.method, path: this.path, cause };
+  }
+}
+
+/**
+ * One attempt took longer than `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { TalkJsTimeoutError } from "@unofficial/talkjs-rest";
+ *
+ * const error = new TalkJsTimeoutError("GET", "/v1/app/users", 30_000);
+ * console.log(error.timeoutMs); // 30000
+ * ```
+ */
+export class TalkJsTimeoutError extends TalkJsError {
+  /** The request's method. */
+  readonly method: string;
+  /** The request's path and query. */
+  readonly path: string;
+  /** The per-attempt limit that was exceeded. */
+  readonly timeoutMs: number;
+
+  /**
+   * @param method The request's method.
+   * @param path The request's path and query.
+   * @param timeoutMs The limit that was exceeded.
+   */
+  constructor(method: string, path: string, timeoutMs: number) {
+    super("TALKJS_TIMEOUT", `Request timed out after ${timeoutMs} ms: ${method} ${path}`);
+    this.name = "TalkJsTimeoutError";
+    this.method = method;
+    this.path = path;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** @returns A plain summary with method, path and timeoutMs. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), method: this.method, path: this.path, timeoutMs: this.timeoutMs };
+  }
+}
+
+/** Why {@linkcode verifyWebhook} refused a request. */
+export type TalkJsWebhookErrorReason =
+  | "missing_signature"
+  | "missing_timestamp"
+  | "bad_timestamp"
+  | "stale_timestamp"
+  | "bad_signature"
+  | "bad_body";
+
+/**
+ * A webhook request was refused: its signature, timestamp or body is wrong.
+ *
+ * @example
+ * ```ts
+ * import { TalkJsWebhookError } from "@unofficial/talkjs-rest";
+ *
+ * const error = new TalkJsWebhookError("stale_timestamp", "Webhook timestamp is outside the 300 s window");
+ * console.log(error.reason); // stale_timestamp
+ * ```
+ */
+export class TalkJsWebhookError extends TalkJsError {
+  /** Which check failed. */
+  readonly reason: TalkJsWebhookErrorReason;
+
+  /**
+   * @param reason Which check failed.
+   * @param message What was wrong, without the secret or the signature.
+   * @param options `cause`: the original failure (a JSON parse error).
+   */
+  constructor(reason: TalkJsWebhookErrorReason, message: string, options?: ErrorOptions) {
+    super("TALKJS_WEBHOOK_INVALID", message, options);
+    this.name = "TalkJsWebhookError";
+    this.reason = reason;
+  }
+
+  /** @returns A plain summary with the reason. */
+  override toJSON(): Record<string, unknown> {
+    return { ...super.toJSON(), reason: this.reason };
+  }
+}
