@@ -22,6 +22,20 @@
  * @module
  */
 export * from "./src/client.ts";
+export type {
+  PutManyOptions,
+  PutManyProgress,
+  UserConversationsParams,
+  UsersResource,
+} from "./src/resources/users.ts";
+export type { ConversationsResource } from "./src/resources/conversations.ts";
+export type { ParticipantsResource } from "./src/resources/participants.ts";
+export type {
+  MessageListParams,
+  MessagesResource,
+  SendOptions,
+  SendResult,
+} from "./src/resources/messages.ts";
 export * from "./src/auth.ts";
 export * from "./src/errors.ts";
 export * from "./src/types.ts";

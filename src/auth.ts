@@ -1,5 +1,7 @@
 import { SignJWT } from "jose";
 import { type Clock, systemClock } from "./clock.ts";
+import { hmacKey } from "./_hmac.ts";
+import { requireId as requireString } from "./_validate.ts";
 
 /** Options of {@linkcode createAppToken}. */
 export interface AppTokenOptions {
@@ -25,41 +27,12 @@ export interface UserTokenOptions extends AppTokenOptions {
   userId: string;
 }
 
-const encoder = new TextEncoder();
-const keys = new Map<string, Promise<CryptoKey>>();
-
-/** @internal Imports the HMAC key once per secret (the signed token is never cached). */
-function hmacKey(secretKey: string): Promise<CryptoKey> {
-  let key = keys.get(secretKey);
-  if (!key) {
-    key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secretKey),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign"],
-    );
-    keys.set(secretKey, key);
-    if (keys.size > 64) keys.delete(keys.keys().next().value!);
-  }
-  return key;
-}
-
-/** @internal Throws a TypeError naming `name` unless `value` is a non-empty string. */
-export function requireString(what: string, name: string, value: unknown): string {
-  if (typeof value !== "string" || value.length === 0) {
-    const shown = typeof value === "string" ? '""' : String(value);
-    throw new TypeError(
-      `Cannot ${what} as '${name}' must be a non-empty string: current value is ${shown}`,
-    );
-  }
-  return value;
-}
-
 function requireTtl(what: string, ttl: unknown): number {
   if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) {
     throw new RangeError(
-      `Cannot ${what} as 'ttlSeconds' must be a positive number: current value is ${String(ttl)}`,
+      `Cannot ${what} as 'ttlSeconds' must be a positive number: current value is ${
+        String(ttl)
+      }`,
     );
   }
   return ttl;
@@ -102,7 +75,8 @@ async function sign(
 export function createAppToken(options: AppTokenOptions): Promise<string> {
   const what = "create an app token";
   try {
-    const { appId, secretKey, ttlSeconds = 30, clock = systemClock } = options ?? {};
+    const { appId, secretKey, ttlSeconds = 30, clock = systemClock } =
+      options ?? {};
     requireString(what, "appId", appId);
     requireString(what, "secretKey", secretKey);
     requireTtl(what, ttlSeconds);
@@ -136,12 +110,20 @@ export function createAppToken(options: AppTokenOptions): Promise<string> {
 export function createUserToken(options: UserTokenOptions): Promise<string> {
   const what = "create a user token";
   try {
-    const { appId, secretKey, userId, ttlSeconds = 3600, clock = systemClock } = options ?? {};
+    const { appId, secretKey, userId, ttlSeconds = 3600, clock = systemClock } =
+      options ?? {};
     requireString(what, "appId", appId);
     requireString(what, "secretKey", secretKey);
     requireString(what, "userId", userId);
     requireTtl(what, ttlSeconds);
-    return sign({ tokenType: "user" }, appId, secretKey, ttlSeconds, clock, userId);
+    return sign(
+      { tokenType: "user" },
+      appId,
+      secretKey,
+      ttlSeconds,
+      clock,
+      userId,
+    );
   } catch (error) {
     return Promise.reject(error);
   }

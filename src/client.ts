@@ -1,0 +1,593 @@
+import { SignJWT } from "jose";
+import { type Clock, systemClock } from "./clock.ts";
+import {
+  TalkJsApiError,
+  TalkJsError,
+  TalkJsNetworkError,
+  TalkJsTimeoutError,
+} from "./errors.ts";
+import { createLimiter, type Limiter } from "./limiter.ts";
+import { isRetryableError, type RetryOptions, withRetry } from "./retry.ts";
+import { requireId, requireObject, show } from "./_validate.ts";
+import { hmacKey } from "./_hmac.ts";
+import { encodeSegments, parseRetryAfter } from "./_http.ts";
+import type { BatchOperation, BatchResult } from "./types.ts";
+import { createUsersResource, type UsersResource } from "./resources/users.ts";
+import {
+  type ConversationsResource,
+  createConversationsResource,
+} from "./resources/conversations.ts";
+import {
+  createParticipantsResource,
+  type ParticipantsResource,
+} from "./resources/participants.ts";
+import {
+  createMessagesResource,
+  type MessagesResource,
+} from "./resources/messages.ts";
+
+/** An HTTP method the TalkJS REST API uses. */
+export type HttpMethod = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
+
+/** A query string value; `undefined` leaves the parameter out. */
+export type QueryValue = string | number | boolean | undefined;
+
+/** Per-call options of {@linkcode TalkJsClient.request}. */
+export interface RequestOptions {
+  /** Query parameters; `undefined` values are left out. */
+  query?: Record<string, QueryValue>;
+  /** The JSON body, for every method but GET. */
+  body?: unknown;
+  /** Aborts the call, including its retries and waits. An abort is never retried. */
+  signal?: AbortSignal | undefined;
+  /**
+   * Whether the call may safely run twice: a POST is retried after a network
+   * failure or timeout only when this is `true`. Other methods are idempotent.
+   * @default {method !== "POST"}
+   */
+  idempotent?: boolean;
+}
+
+/** Options of {@linkcode createClient}. */
+export interface ClientOptions {
+  /** Your TalkJS app ID. */
+  appId: string;
+  /** Your TalkJS secret key. It signs tokens and never appears in an error, log line or `toString()`. */
+  secretKey: string;
+  /**
+   * Where the API lives; the emulator's `baseUrl` in tests.
+   * @default {"https://api.talkjs.com"}
+   */
+  baseUrl?: string;
+  /**
+   * `"token"` signs a fresh HS256 app token per request; `"secret-key"` sends
+   * the secret key itself (TalkJS's legacy scheme).
+   * @default {"token"}
+   */
+  auth?: "token" | "secret-key";
+  /**
+   * Lifetime of each app token, in seconds.
+   * @default {30}
+   */
+  tokenTtlSeconds?: number;
+  /**
+   * The transport. Tests, the emulator, logging and proxies plug in here.
+   * @default {globalThis.fetch}
+   */
+  fetch?: typeof fetch;
+  /**
+   * Limit of each attempt, in milliseconds, body included.
+   * @default {30_000}
+   */
+  timeoutMs?: number;
+  /**
+   * Retry policy, or `false` for none. By default 429, 5xx, network failures
+   * and timeouts are retried 3 times with jittered backoff; a POST only when
+   * idempotent.
+   * @default {{}}
+   */
+  retry?: RetryOptions | false;
+  /**
+   * Paces requests to TalkJS's rate limit, or `false` for no pacing.
+   * @default {createLimiter()}
+   */
+  limiter?: Limiter | false;
+  /**
+   * Time source for tokens, timeouts, retries and the limiter.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /** Sent as `TalkJS-REST-Version`, e.g. `"2021-02-09"`. */
+  apiVersion?: string;
+}
+
+/** Options of {@linkcode TalkJsClient.batch}. */
+export interface BatchOptions {
+  /** Aborts the remaining chunks. */
+  signal?: AbortSignal;
+}
+
+/** A TalkJS REST client. See {@linkcode createClient}. */
+export interface TalkJsClient {
+  /** The app this client talks to. */
+  readonly appId: string;
+  /**
+   * Sends one request to `/v1/{appId}/{segments…}`, each segment URL-encoded,
+   * and answers the parsed JSON body of a 200 answer.
+   */
+  request<T = unknown>(
+    method: HttpMethod,
+    segments: readonly string[],
+    init?: RequestOptions,
+  ): Promise<T>;
+  /** Users: get, put, putMany, list, conversations. */
+  readonly users: UsersResource;
+  /** Conversations: get, put, delete, list, notify. */
+  readonly conversations: ConversationsResource;
+  /** Participants: put, patch, delete. */
+  readonly participants: ParticipantsResource;
+  /** Messages: get, list, send, import, edit, delete. */
+  readonly messages: MessagesResource;
+  /**
+   * Runs operations through `POST /batch`, 10 per request, paced at one
+   * request per second. Operations may run out of order within a chunk.
+   */
+  batch(
+    operations: readonly BatchOperation[],
+    options?: BatchOptions,
+  ): Promise<BatchResult[]>;
+}
+
+const METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "PUT",
+  "POST",
+  "PATCH",
+  "DELETE",
+]);
+const encoder = new TextEncoder();
+
+function toJson(what: string, body: unknown): string {
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(body);
+  } catch (error) {
+    throw new TypeError(
+      `Cannot ${what} as 'body' is not JSON-serializable: ${
+        (error as Error).message
+      }`,
+      { cause: error },
+    );
+  }
+  if (text === undefined) {
+    throw new TypeError(
+      `Cannot ${what} as 'body' is not JSON-serializable: current value is ${
+        show(body)
+      }`,
+    );
+  }
+  return text;
+}
+
+function redact(text: string, secrets: readonly string[]): string {
+  for (const secret of secrets) {
+    if (secret && text.includes(secret)) {
+      text = text.replaceAll(secret, "[redacted]");
+    }
+  }
+  return text;
+}
+
+function parseBody(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Rejects with `signal`'s reason when it aborts; `cleanup` removes the listener. */
+function linkSignals(
+  controller: AbortController,
+  signal: AbortSignal | undefined,
+): () => void {
+  if (!signal) return () => {};
+  if (signal.aborted) {
+    controller.abort(signal.reason);
+    return () => {};
+  }
+  const onAbort = () => controller.abort(signal.reason);
+  signal.addEventListener("abort", onAbort, { once: true });
+  return () => signal.removeEventListener("abort", onAbort);
+}
+
+/**
+ * Creates a TalkJS REST client: typed resources over one `request` function
+ * that signs a fresh app token per request, paces itself to TalkJS's rate
+ * limit and retries what is safe to retry.
+ *
+ * @param options App ID, secret key, and optional transport, retry, limiter and clock.
+ * @returns The client.
+ *
+ * @example Against the in-memory emulator
+ * ```ts
+ * import { createClient } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({
+ *   appId: emu.appId,
+ *   secretKey: emu.secretKey,
+ *   baseUrl: emu.baseUrl,
+ *   fetch: emu.fetch,
+ * });
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * await talk.messages.send("c1", { type: "UserMessage", sender: "alice", text: "Hi" });
+ * const { data } = await talk.messages.list({ conversationId: "c1" });
+ * console.log(data[0]?.text); // Hi
+ * ```
+ */
+export function createClient(options: ClientOptions): TalkJsClient {
+  const what = "create a TalkJS client";
+  requireObject(what, "options", options);
+  const {
+    appId,
+    secretKey,
+    baseUrl = "https://api.talkjs.com",
+    auth = "token",
+    tokenTtlSeconds = 30,
+    fetch: fetchFn = globalThis.fetch,
+    timeoutMs = 30_000,
+    retry = {},
+    limiter: limiterOption,
+    clock = systemClock,
+    apiVersion,
+  } = options;
+  requireId(what, "appId", appId);
+  if (typeof secretKey !== "string" || secretKey.length === 0) {
+    // The value is not shown: it may be a secret in the wrong place.
+    throw new TypeError(
+      `Cannot ${what} as 'secretKey' must be a non-empty string`,
+    );
+  }
+  let base: URL;
+  try {
+    base = new URL(requireId(what, "baseUrl", baseUrl));
+  } catch (error) {
+    if (error instanceof TypeError && error.message.startsWith("Cannot")) {
+      throw error;
+    }
+    throw new TypeError(
+      `Cannot ${what} as 'baseUrl' must be an absolute URL: current value is ${
+        show(baseUrl)
+      }`,
+    );
+  }
+  if (base.protocol !== "https:" && base.protocol !== "http:") {
+    throw new TypeError(
+      `Cannot ${what} as 'baseUrl' must be an http(s) URL: current value is ${
+        show(baseUrl)
+      }`,
+    );
+  }
+  if (base.search || base.hash || base.username || base.password) {
+    throw new TypeError(
+      `Cannot ${what} as 'baseUrl' must not have a query, fragment or credentials: current value is ${
+        show(baseUrl)
+      }`,
+    );
+  }
+  if (auth !== "token" && auth !== "secret-key") {
+    throw new TypeError(
+      `Cannot ${what} as 'auth' must be "token" or "secret-key": current value is ${
+        show(auth)
+      }`,
+    );
+  }
+  if (
+    typeof tokenTtlSeconds !== "number" || !(tokenTtlSeconds > 0) ||
+    !isFinite(tokenTtlSeconds)
+  ) {
+    throw new RangeError(
+      `Cannot ${what} as 'tokenTtlSeconds' must be a positive number: current value is ${
+        show(tokenTtlSeconds)
+      }`,
+    );
+  }
+  if (typeof fetchFn !== "function") {
+    throw new TypeError(
+      `Cannot ${what} as 'fetch' must be a function: current value is ${
+        show(fetchFn)
+      }`,
+    );
+  }
+  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
+    throw new RangeError(
+      `Cannot ${what} as 'timeoutMs' must be a positive number: current value is ${
+        show(timeoutMs)
+      }`,
+    );
+  }
+  if (retry !== false && (typeof retry !== "object" || retry === null)) {
+    throw new TypeError(
+      `Cannot ${what} as 'retry' must be an object or false: current value is ${
+        show(retry)
+      }`,
+    );
+  }
+  if (
+    apiVersion !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(apiVersion))
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as 'apiVersion' must be a date like "2021-02-09": current value is ${
+        show(apiVersion)
+      }`,
+    );
+  }
+  const limiter: Limiter | false = limiterOption === undefined
+    ? createLimiter({ clock, key: appId })
+    : limiterOption;
+  if (
+    limiter !== false &&
+    (typeof limiter !== "object" || typeof limiter?.acquire !== "function")
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as 'limiter' must be a Limiter or false: current value is ${
+        show(limiter)
+      }`,
+    );
+  }
+  const root = base.href.replace(/\/+$/, "") + "/v1/" +
+    encodeURIComponent(appId);
+  const prefix = new URL(root).pathname;
+  const key = auth === "token" ? hmacKey(secretKey) : undefined;
+  // Swallow a rejected import here; it resurfaces on first use.
+  key?.catch(() => {});
+
+  async function authorization(): Promise<string> {
+    if (!key) return secretKey;
+    const now = Math.floor(clock.now() / 1000);
+    return await new SignJWT({ tokenType: "app" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(appId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + Math.ceil(tokenTtlSeconds))
+      .sign(await key);
+  }
+
+  async function attempt(
+    method: HttpMethod,
+    url: string,
+    path: string,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<unknown> {
+    const token = await authorization();
+    const headers: Record<string, string> = {
+      "Authorization": `Bearer ${token}`,
+      "Accept": "application/json",
+    };
+    if (method !== "GET") headers["Content-Type"] = "application/json";
+    if (apiVersion !== undefined) headers["TalkJS-REST-Version"] = apiVersion;
+
+    const controller = new AbortController();
+    const unlink = linkSignals(controller, signal);
+    const timer = new AbortController();
+    let timedOut = false;
+    clock.sleep(timeoutMs, timer.signal).then(() => {
+      timedOut = true;
+      controller.abort(new DOMException("timed out", "TimeoutError"));
+    }, () => {});
+    const fail = (error: unknown): never => {
+      if (signal?.aborted) throw signal.reason;
+      if (timedOut) throw new TalkJsTimeoutError(method, path, timeoutMs);
+      throw new TalkJsNetworkError(method, path, error);
+    };
+    try {
+      let response: Response;
+      try {
+        const init: RequestInit = {
+          method,
+          headers,
+          signal: controller.signal,
+        };
+        if (body !== undefined) init.body = encoder.encode(body);
+        response = await fetchFn(url, init);
+      } catch (error) {
+        return fail(error);
+      }
+      let text: string;
+      try {
+        text = await response.text();
+      } catch (error) {
+        return fail(error);
+      }
+      if (response.status !== 200) {
+        text = redact(text, [secretKey, token]);
+        const retryAfterMs = parseRetryAfter(
+          response.headers.get("retry-after"),
+          clock.now(),
+        );
+        if (response.status === 429 && limiter) {
+          limiter.penalize(retryAfterMs ?? 1000);
+        }
+        throw new TalkJsApiError({
+          status: response.status,
+          method,
+          path,
+          body: parseBody(text),
+          retryAfterMs,
+        });
+      }
+      if (text.trim() === "" && method !== "GET") return {};
+      try {
+        return JSON.parse(text);
+      } catch {
+        throw new TalkJsApiError({
+          status: 200,
+          method,
+          path,
+          body: redact(text, [secretKey, token]).slice(0, 2000),
+        });
+      }
+    } finally {
+      timer.abort();
+      unlink();
+    }
+  }
+
+  function request<T = unknown>(
+    method: HttpMethod,
+    segments: readonly string[],
+    init: RequestOptions = {},
+  ): Promise<T> {
+    try {
+      if (!METHODS.has(method)) {
+        throw new TypeError(
+          `Cannot send a request as 'method' must be one of GET, PUT, POST, PATCH, DELETE: current value is ${
+            show(method)
+          }`,
+        );
+      }
+      requireObject("send a request", "init", init);
+      const { query, body, signal, idempotent = method !== "POST" } = init;
+      let path = prefix + encodeSegments(segments);
+      if (query !== undefined) {
+        requireObject("send a request", "query", query);
+        const params = new URLSearchParams();
+        for (const [name, value] of Object.entries(query)) {
+          if (value === undefined) continue;
+          if (!["string", "number", "boolean"].includes(typeof value)) {
+            throw new TypeError(
+              `Cannot send a request as 'query.${name}' must be a string, number or boolean: current value is ${
+                show(value)
+              }`,
+            );
+          }
+          params.append(name, String(value));
+        }
+        const search = params.toString();
+        if (search) path += "?" + search;
+      }
+      let json: string | undefined;
+      if (method === "GET") {
+        if (body !== undefined) {
+          throw new TypeError(
+            "Cannot send a request as 'body' must be undefined for GET",
+          );
+        }
+      } else if (body !== undefined) {
+        json = toJson(`send ${method} ${path}`, body);
+      }
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        throw new TypeError(
+          `Cannot send a request as 'signal' must be an AbortSignal: current value is ${
+            show(signal)
+          }`,
+        );
+      }
+      const url = base.origin + path;
+      const once = (ctx: { signal?: AbortSignal }) => {
+        const s = ctx.signal ?? signal;
+        return limiter
+          ? limiter.schedule(() => attempt(method, url, path, json, s), s)
+          : attempt(method, url, path, json, s);
+      };
+      if (retry === false) {
+        return once({ ...(signal ? { signal } : {}) }) as Promise<T>;
+      }
+      const userShouldRetry = retry.shouldRetry ?? isRetryableError;
+      return withRetry(once, {
+        clock,
+        ...retry,
+        ...(signal ? { signal } : {}),
+        shouldRetry(error, n) {
+          const unsure = error instanceof TalkJsNetworkError ||
+            error instanceof TalkJsTimeoutError;
+          if (unsure && !idempotent) return false;
+          if (!(error instanceof TalkJsError) && !retry.shouldRetry) {
+            return false;
+          }
+          return userShouldRetry(error, n);
+        },
+      }) as Promise<T>;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  let lastBatchAt = -Infinity;
+  async function batch(
+    operations: readonly BatchOperation[],
+    batchOptions: BatchOptions = {},
+  ): Promise<BatchResult[]> {
+    if (!Array.isArray(operations) || operations.length === 0) {
+      throw new TypeError(
+        `Cannot run a batch as 'operations' must be a non-empty array: current value is ${
+          show(operations)
+        }`,
+      );
+    }
+    operations.forEach((op, i) => {
+      if (!Array.isArray(op) || op.length < 3 || op.length > 4) {
+        throw new TypeError(
+          `Cannot run a batch as 'operations[${i}]' must be [seq, method, path, payload?]: current value is ${
+            show(op)
+          }`,
+        );
+      }
+      if (!METHODS.has(op[1])) {
+        throw new TypeError(
+          `Cannot run a batch as 'operations[${i}][1]' must be an HTTP method: current value is ${
+            show(op[1])
+          }`,
+        );
+      }
+      if (typeof op[2] !== "string" || !op[2].startsWith("/")) {
+        throw new TypeError(
+          `Cannot run a batch as 'operations[${i}][2]' must be a path starting with "/": current value is ${
+            show(op[2])
+          }`,
+        );
+      }
+      if (op.length === 4) toJson(`run a batch (operations[${i}])`, op[3]);
+    });
+    const { signal } = batchOptions;
+    const results: BatchResult[] = [];
+    for (let i = 0; i < operations.length; i += 10) {
+      const wait = lastBatchAt + 1000 - clock.now();
+      if (wait > 0) await clock.sleep(wait, signal);
+      lastBatchAt = clock.now();
+      const chunk = await request<BatchResult[]>("POST", ["batch"], {
+        body: operations.slice(i, i + 10),
+        signal,
+      });
+      if (!Array.isArray(chunk)) {
+        throw new TalkJsApiError({
+          status: 200,
+          method: "POST",
+          path: prefix + "/batch",
+          body: chunk,
+        });
+      }
+      results.push(...chunk);
+    }
+    return results;
+  }
+
+  const client: TalkJsClient = {
+    appId,
+    request,
+    users: createUsersResource(request),
+    conversations: createConversationsResource(request),
+    participants: createParticipantsResource(request),
+    messages: createMessagesResource(request),
+    batch,
+  };
+  Object.defineProperty(client, "toString", {
+    value: () => `TalkJsClient(${appId})`,
+    enumerable: false,
+  });
+  return client;
+}

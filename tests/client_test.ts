@@ -1,0 +1,729 @@
+import assert from "node:assert/strict";
+import { jwtVerify } from "jose";
+import {
+  createClient,
+  type HttpMethod,
+  type TalkJsClient,
+} from "../src/client.ts";
+import {
+  TalkJsApiError,
+  TalkJsError,
+  TalkJsNetworkError,
+  TalkJsTimeoutError,
+} from "../src/errors.ts";
+import { createManualClock } from "../src/manual_clock.ts";
+import { cutBody, json, startFakeServer } from "./_fake_server.ts";
+
+const APP = "tApp";
+const SECRET = "sk_test_0123456789abcdefSECRET";
+const key = new TextEncoder().encode(SECRET);
+
+function client(
+  url: string,
+  extra: Partial<Parameters<typeof createClient>[0]> = {},
+): TalkJsClient {
+  return createClient({
+    appId: APP,
+    secretKey: SECRET,
+    baseUrl: url,
+    limiter: false,
+    retry: { minDelayMs: 1, maxDelayMs: 2 },
+    ...extra,
+  });
+}
+
+function bearer(headers: Headers): string {
+  const auth = headers.get("authorization") ?? "";
+  assert.match(auth, /^Bearer /);
+  return auth.slice("Bearer ".length);
+}
+
+Deno.test("createClient() signs a fresh HS256 app token per request", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(1_700_000_000_000);
+  const talk = client(server.url, { clock, tokenTtlSeconds: 45 });
+  await talk.users.put("u1", { name: "A" });
+  await clock.advance(1000);
+  await talk.users.put("u1", { name: "B" });
+  const [t1, t2] = server.requests.map((r) => bearer(r.headers));
+  assert.notEqual(t1, t2);
+  for (const [i, token] of [t1!, t2!].entries()) {
+    const { payload, protectedHeader } = await jwtVerify(token, key, {
+      issuer: APP,
+      algorithms: ["HS256"],
+      currentDate: new Date(clock.now()),
+    });
+    assert.equal(protectedHeader.alg, "HS256");
+    assert.equal(payload.tokenType, "app");
+    assert.equal(payload.iat, 1_700_000_000 + i);
+    assert.equal(payload.exp, payload.iat! + 45);
+  }
+});
+
+Deno.test("createClient() sends the secret key itself with auth: 'secret-key'", async () => {
+  await using server = startFakeServer();
+  await client(server.url, { auth: "secret-key" }).users.put("u1", {
+    name: "A",
+  });
+  assert.equal(
+    server.requests[0]!.headers.get("authorization"),
+    `Bearer ${SECRET}`,
+  );
+});
+
+Deno.test("createClient() sends TalkJS-REST-Version when apiVersion is set", async () => {
+  await using server = startFakeServer();
+  await client(server.url, { apiVersion: "2021-02-09" }).users.put("u1", {
+    name: "A",
+  });
+  await client(server.url).users.put("u1", { name: "A" });
+  assert.equal(
+    server.requests[0]!.headers.get("talkjs-rest-version"),
+    "2021-02-09",
+  );
+  assert.equal(server.requests[1]!.headers.get("talkjs-rest-version"), null);
+});
+
+Deno.test("request() sends GET without body or Content-Type, others with JSON", async () => {
+  await using server = startFakeServer();
+  server.setDefault((r) =>
+    json(r.method === "GET" ? { id: "u1", name: "A", createdAt: 1 } : {})
+  );
+  const talk = client(server.url);
+  const user = await talk.users.get("u1");
+  assert.equal(user.name, "A");
+  await talk.users.put("u1", { name: "A", custom: { x: "1" } });
+  await talk.conversations.delete("c1");
+  const [get, put, del] = server.requests;
+  assert.equal(get!.body, "");
+  assert.equal(get!.headers.get("content-type"), null);
+  assert.equal(put!.headers.get("content-type"), "application/json");
+  assert.deepEqual(JSON.parse(put!.body), { name: "A", custom: { x: "1" } });
+  assert.equal(del!.method, "DELETE");
+  assert.equal(del!.headers.get("content-type"), "application/json");
+});
+
+Deno.test("request() encodes every segment and refuses . and ..", async () => {
+  await using server = startFakeServer();
+  const talk = client(server.url);
+  await talk.users.put("a/b", { name: "x" });
+  await talk.users.put("ü ?#%", { name: "x" });
+  await talk.request("PUT", ["users", "..."], { body: {} });
+  assert.deepEqual(server.requests.map((r) => r.path), [
+    "/v1/tApp/users/a%2Fb",
+    "/v1/tApp/users/%C3%BC%20%3F%23%25",
+    "/v1/tApp/users/...",
+  ]);
+  for (const bad of [".", ".."]) {
+    await assert.rejects(talk.users.get(bad), {
+      name: "TypeError",
+      message: /'segments\[1\]' must not be "\." or "\.\."/,
+    });
+  }
+  await assert.rejects(talk.users.get(""), {
+    name: "TypeError",
+    message:
+      "Cannot get a user as 'userId' must be a non-empty string: current value is \"\"",
+  });
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(talk.users.get(42 as any), {
+    name: "TypeError",
+    message: /'userId'/,
+  });
+  assert.equal(server.requests.length, 3);
+});
+
+Deno.test("createClient() keeps a base URL's path prefix", async () => {
+  await using server = startFakeServer();
+  await client(server.url + "/proxy/").users.put("u", { name: "x" });
+  assert.equal(server.requests[0]!.path, "/proxy/v1/tApp/users/u");
+});
+
+const U = { id: "u1", name: "A", createdAt: 1 };
+const C = { id: "c1", participants: {}, createdAt: 1 };
+const M = { id: "m1", conversationId: "c1", createdAt: 1 };
+
+const endpoints: [
+  string,
+  (t: TalkJsClient) => Promise<unknown>,
+  HttpMethod,
+  string,
+  unknown,
+][] = [
+  ["users.put", (t) => t.users.put("u1", { name: "A" }), "PUT", "/users/u1", {
+    name: "A",
+  }],
+  ["users.get", (t) => t.users.get("u1"), "GET", "/users/u1", undefined],
+  [
+    "users.putMany",
+    (t) => t.users.putMany({ u1: { name: "A" } }),
+    "PUT",
+    "/users",
+    { u1: { name: "A" } },
+  ],
+  [
+    "users.list",
+    (t) => t.users.list({ limit: 5, startingAfter: "u9" }),
+    "GET",
+    "/users?limit=5&startingAfter=u9",
+    undefined,
+  ],
+  [
+    "users.conversations",
+    (t) =>
+      t.users.conversations({ userId: "u1", unreadsOnly: true, limit: 30 }),
+    "GET",
+    "/users/u1/conversations?limit=30&unreadsOnly=true",
+    undefined,
+  ],
+  [
+    "conversations.put",
+    (t) => t.conversations.put("c1", { participants: ["u1"], subject: "S" }),
+    "PUT",
+    "/conversations/c1",
+    { participants: ["u1"], subject: "S" },
+  ],
+  [
+    "conversations.get",
+    (t) => t.conversations.get("c1"),
+    "GET",
+    "/conversations/c1",
+    undefined,
+  ],
+  [
+    "conversations.delete",
+    (t) => t.conversations.delete("c1"),
+    "DELETE",
+    "/conversations/c1",
+    undefined,
+  ],
+  [
+    "conversations.list",
+    (t) =>
+      t.conversations.list({
+        lastMessageAfter: 5,
+        orderBy: "createdAt",
+        orderDirection: "ASC",
+      }),
+    "GET",
+    "/conversations?lastMessageAfter=5&orderBy=createdAt&orderDirection=ASC",
+    undefined,
+  ],
+  [
+    "conversations.notify",
+    (t) => t.conversations.notify("c1", { channels: ["email"] }),
+    "POST",
+    "/conversations/c1/notifications",
+    { channels: ["email"] },
+  ],
+  [
+    "participants.put",
+    (t) => t.participants.put("c1", "u1"),
+    "PUT",
+    "/conversations/c1/participants/u1",
+    {},
+  ],
+  [
+    "participants.patch",
+    (t) => t.participants.patch("c1", "u1", { access: "None" }),
+    "PATCH",
+    "/conversations/c1/participants/u1",
+    { access: "None" },
+  ],
+  [
+    "participants.delete",
+    (t) => t.participants.delete("c1", "u1"),
+    "DELETE",
+    "/conversations/c1/participants/u1",
+    undefined,
+  ],
+  [
+    "messages.list",
+    (t) => t.messages.list({ conversationId: "c1", limit: 100 }),
+    "GET",
+    "/conversations/c1/messages?limit=100",
+    undefined,
+  ],
+  [
+    "messages.get",
+    (t) => t.messages.get("c1", "m1"),
+    "GET",
+    "/conversations/c1/messages/m1",
+    undefined,
+  ],
+  [
+    "messages.send",
+    (t) => t.messages.send("c1", { type: "SystemMessage", text: "hi" }),
+    "POST",
+    "/conversations/c1/messages",
+    [{ type: "SystemMessage", text: "hi" }],
+  ],
+  [
+    "messages.import",
+    (t) =>
+      t.messages.import("c1", {
+        type: "UserMessage",
+        sender: "u1",
+        text: "old",
+        timestamp: 5,
+      }),
+    "POST",
+    "/import/conversations/c1/messages",
+    [{ type: "UserMessage", sender: "u1", text: "old", timestamp: 5 }],
+  ],
+  [
+    "messages.edit",
+    (t) => t.messages.edit("c1", "m1", { text: "new" }),
+    "PUT",
+    "/conversations/c1/messages/m1",
+    { text: "new" },
+  ],
+  [
+    "messages.delete",
+    (t) => t.messages.delete("c1", "m1"),
+    "DELETE",
+    "/conversations/c1/messages/m1",
+    undefined,
+  ],
+  ["batch", (t) => t.batch([[1, "GET", "/users/u1"]]), "POST", "/batch", [[
+    1,
+    "GET",
+    "/users/u1",
+  ]]],
+];
+
+for (const [name, call, method, path, body] of endpoints) {
+  Deno.test(`${name}() sends ${method} ${path}`, async () => {
+    await using server = startFakeServer();
+    server.setDefault((r) => {
+      if (r.path.endsWith("/batch")) return json([[1, 200, U]]);
+      if (r.method !== "GET") return json({});
+      if (r.path.includes("/messages/")) return json(M);
+      if (r.path.includes("?") || r.path.endsWith("/users")) {
+        return json({ data: [U] });
+      }
+      return json(r.path.includes("/conversations/") ? C : U);
+    });
+    await call(client(server.url));
+    assert.equal(server.requests.length, 1);
+    const [r] = server.requests;
+    assert.equal(r!.method, method);
+    assert.equal(r!.path, `/v1/${APP}${path}`);
+    assert.deepEqual(r!.body === "" ? undefined : JSON.parse(r!.body), body);
+  });
+}
+
+Deno.test("TalkJsApiError carries status, method, path, parsed body and reasons", async () => {
+  await using server = startFakeServer();
+  server.queue(() =>
+    json({ errorCode: "INVALID_ARGS", reasons: { name: "required" } }, 400)
+  );
+  const error = await assert.rejects(
+    client(server.url).users.put("u1", {}),
+    (e) => {
+      assert.ok(e instanceof TalkJsApiError);
+      assert.ok(e instanceof TalkJsError);
+      assert.equal(e.status, 400);
+      assert.equal(e.method, "PUT");
+      assert.equal(e.path, "/v1/tApp/users/u1");
+      assert.deepEqual(e.body, {
+        errorCode: "INVALID_ARGS",
+        reasons: { name: "required" },
+      });
+      assert.deepEqual(e.reasons, { name: "required" });
+      assert.equal(e.code, "TALKJS_API_ERROR");
+      assert.equal(
+        e.message,
+        "Request failed with status 400: PUT /v1/tApp/users/u1 (name: required)",
+      );
+      return true;
+    },
+  );
+  void error;
+  assert.equal(server.requests.length, 1, "a 400 is never retried");
+});
+
+Deno.test("TalkJsApiError keeps a non-JSON body as text", async () => {
+  await using server = startFakeServer();
+  server.queue(() => new Response("<html>Bad gateway</html>", { status: 404 }));
+  await assert.rejects(client(server.url).users.get("u1"), (e) => {
+    assert.ok(e instanceof TalkJsApiError);
+    assert.equal(e.body, "<html>Bad gateway</html>");
+    return true;
+  });
+});
+
+Deno.test("request() reads Retry-After in seconds and as an HTTP date", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(Date.parse("2026-01-01T00:00:00Z"));
+  server.queue(
+    () => json({}, 429, { "retry-after": "7" }),
+    () => json({}, 429, { "retry-after": "Thu, 01 Jan 2026 00:00:12 GMT" }),
+  );
+  const talk = client(server.url, { clock, retry: false });
+  await assert.rejects(
+    talk.users.get("u"),
+    (e) => (e as TalkJsApiError).retryAfterMs === 7000,
+  );
+  await assert.rejects(
+    talk.users.get("u"),
+    (e) => (e as TalkJsApiError).retryAfterMs === 12000,
+  );
+});
+
+Deno.test("request() retries 429 and 5xx, never 401 or 404", async () => {
+  await using server = startFakeServer();
+  server.queue(() => json({}, 503), () => json({}, 429), () => json(U));
+  const talk = client(server.url);
+  assert.deepEqual(await talk.users.get("u1"), U);
+  assert.equal(server.requests.length, 3);
+  for (const status of [401, 404]) {
+    server.requests.length = 0;
+    server.queue(() => json({}, status));
+    await assert.rejects(talk.users.get("u1"), { status });
+    assert.equal(server.requests.length, 1);
+  }
+  server.requests.length = 0;
+  server.setDefault(() => json({}, 500));
+  await assert.rejects(talk.users.get("u1"), { status: 500 });
+  assert.equal(server.requests.length, 4, "1 attempt + 3 retries by default");
+});
+
+Deno.test("request() maps a body cut mid-read to TalkJsNetworkError and retries a GET", async () => {
+  await using server = startFakeServer();
+  server.queue(() => cutBody(), () => cutBody(), () => json({ data: [] }));
+  const talk = client(server.url);
+  assert.deepEqual(await talk.users.list(), { data: [] });
+  assert.equal(server.requests.length, 3);
+  server.queue(() => cutBody());
+  await assert.rejects(
+    client(server.url, { retry: false }).users.list(),
+    (e) => {
+      assert.ok(e instanceof TalkJsNetworkError);
+      assert.match(
+        e.message,
+        /^Request failed before an answer: GET \/v1\/tApp\/users$/,
+      );
+      return true;
+    },
+  );
+});
+
+Deno.test("request() does not retry a non-idempotent POST after a lost answer", async () => {
+  await using server = startFakeServer();
+  server.setDefault(() => cutBody());
+  const talk = client(server.url);
+  const msg = {
+    type: "UserMessage" as const,
+    sender: "u",
+    text: "t",
+    timestamp: 1,
+  };
+  await assert.rejects(talk.messages.import("c1", msg), TalkJsNetworkError);
+  assert.equal(server.requests.length, 1, "an import is not retried");
+  await assert.rejects(
+    talk.messages.send("c1", { type: "SystemMessage", text: "s" }),
+    TalkJsNetworkError,
+  );
+  assert.equal(
+    server.requests.length,
+    2,
+    "a system message has no idempotency key",
+  );
+  await assert.rejects(
+    talk.messages.send("c1", { type: "UserMessage", sender: "u", text: "t" }),
+    TalkJsNetworkError,
+  );
+  assert.equal(server.requests.length, 6, "a keyed send is retried");
+  const keys = new Set(
+    server.requests.slice(2).map((r) => JSON.parse(r.body)[0].idempotencyKey),
+  );
+  assert.equal(keys.size, 1, "every retry carries the same idempotency key");
+});
+
+Deno.test("request() rejects with TalkJsNetworkError when nothing listens", async () => {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  await assert.rejects(
+    client(`http://127.0.0.1:${port}`, { retry: false }).users.get("u1"),
+    TalkJsNetworkError,
+  );
+});
+
+Deno.test("request() times out each attempt after timeoutMs", async () => {
+  await using server = startFakeServer();
+  const stalls: (() => void)[] = [];
+  server.setDefault(() =>
+    new Promise((resolve) => stalls.push(() => resolve(json({}))))
+  );
+  const talk = client(server.url, {
+    timeoutMs: 50,
+    retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
+  });
+  await assert.rejects(talk.users.get("u1"), (e) => {
+    assert.ok(e instanceof TalkJsTimeoutError);
+    assert.equal(e.timeoutMs, 50);
+    assert.equal(
+      e.message,
+      "Request timed out after 50 ms: GET /v1/tApp/users/u1",
+    );
+    return true;
+  });
+  assert.equal(server.requests.length, 2);
+  stalls.forEach((f) => f());
+});
+
+Deno.test("request() rejects with the caller's abort reason and does not retry", async () => {
+  await using server = startFakeServer();
+  const stalls: (() => void)[] = [];
+  server.setDefault(() =>
+    new Promise((resolve) => stalls.push(() => resolve(json({}))))
+  );
+  const controller = new AbortController();
+  const call = client(server.url).users.get("u1", {
+    signal: controller.signal,
+  });
+  while (server.requests.length === 0) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  const reason = new Error("caller gave up");
+  controller.abort(reason);
+  await assert.rejects(call, (e) => e === reason);
+  assert.equal(server.requests.length, 1);
+  await assert.rejects(
+    client(server.url).users.get("u1", { signal: controller.signal }),
+    (e) => e === reason,
+  );
+  assert.equal(server.requests.length, 1, "an aborted signal sends nothing");
+  stalls.forEach((f) => f());
+});
+
+Deno.test("errors never contain the secret key or the token", async () => {
+  await using server = startFakeServer();
+  server.setDefault((req) =>
+    json({ echo: req.headers.get("authorization"), again: `${SECRET}!` }, 500, {
+      "retry-after": "0",
+    })
+  );
+  const talk = client(server.url, {
+    retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
+  });
+  const errors: unknown[] = [];
+  await talk.users.get("u1").catch((e) => errors.push(e));
+  server.setDefault(() => cutBody());
+  await talk.users.get("u1").catch((e) => errors.push(e));
+  await client(server.url, { auth: "secret-key", retry: false }).users.get("u1")
+    .catch((e) => errors.push(e));
+  const tokens = server.requests.map((r) => bearer(r.headers));
+  assert.equal(errors.length, 3);
+  for (const error of errors) {
+    assert.ok(error instanceof TalkJsError);
+    const dumps = [
+      error.message,
+      error.stack ?? "",
+      JSON.stringify(error),
+      Deno.inspect(error, { depth: 10, showHidden: true }),
+      String(error),
+    ].join("\n");
+    for (const secret of [SECRET, ...tokens]) {
+      assert.ok(!dumps.includes(secret), "leaked a secret");
+    }
+  }
+  assert.deepEqual((errors[0] as TalkJsApiError).body, {
+    echo: "Bearer [redacted]",
+    again: "[redacted]!",
+  });
+  const talkDump = Deno.inspect(talk, { depth: 10, showHidden: true }) +
+    String(talk) + JSON.stringify(talk);
+  assert.ok(!talkDump.includes(SECRET));
+});
+
+Deno.test("createClient() refuses bad options, naming them", () => {
+  const ok = { appId: APP, secretKey: SECRET };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ ...ok, appId: "" }, /'appId' must be a non-empty string/],
+    [{ ...ok, secretKey: "" }, /'secretKey' must be a non-empty string$/],
+    [{ ...ok, baseUrl: "not a url" }, /'baseUrl' must be an absolute URL/],
+    [{ ...ok, baseUrl: "ftp://x" }, /'baseUrl' must be an http\(s\) URL/],
+    [{ ...ok, baseUrl: "https://x/?q=1" }, /'baseUrl' must not have a query/],
+    [{ ...ok, timeoutMs: -1 }, /'timeoutMs' must be a positive number/],
+    [{ ...ok, timeoutMs: NaN }, /'timeoutMs'/],
+    [{ ...ok, tokenTtlSeconds: 0 }, /'tokenTtlSeconds'/],
+    [{ ...ok, auth: "basic" }, /'auth' must be "token" or "secret-key"/],
+    [{ ...ok, fetch: "x" }, /'fetch' must be a function/],
+    [{ ...ok, apiVersion: "v2" }, /'apiVersion'/],
+  ];
+  for (const [options, message] of cases) {
+    // deno-lint-ignore no-explicit-any
+    assert.throws(() => createClient(options as any), message);
+  }
+  // deno-lint-ignore no-explicit-any
+  assert.throws(
+    () => createClient(undefined as any),
+    /'options' must be an object/,
+  );
+});
+
+Deno.test("list methods validate limit per resource before sending", async () => {
+  await using server = startFakeServer();
+  const talk = client(server.url);
+  await assert.rejects(talk.users.list({ limit: 101 }), {
+    name: "RangeError",
+    message:
+      "Cannot list users as 'limit' must be an integer from 1 to 100: current value is 101",
+  });
+  await assert.rejects(talk.conversations.list({ limit: 31 }), RangeError);
+  await assert.rejects(
+    talk.messages.list({ conversationId: "c", limit: 0 }),
+    RangeError,
+  );
+  await assert.rejects(talk.users.list({ limit: 2.5 }), RangeError);
+  await assert.rejects(talk.users.list({ limit: NaN }), RangeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(talk.users.list({ limit: "5" as any }), TypeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(talk.messages.list({} as any), /'conversationId'/);
+  assert.equal(talk.users.list.maxLimit, 100);
+  assert.equal(talk.conversations.list.maxLimit, 30);
+  assert.equal(talk.users.conversations.maxLimit, 30);
+  assert.equal(talk.messages.list.maxLimit, 100);
+  assert.equal(server.requests.length, 0);
+});
+
+Deno.test("request() refuses bodies that are not JSON", async () => {
+  await using server = startFakeServer();
+  const talk = client(server.url);
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  await assert.rejects(talk.users.put("u", cyclic), {
+    name: "TypeError",
+    message: /'body' is not JSON-serializable/,
+  });
+  await assert.rejects(
+    talk.users.put("u", { custom: { n: 1n } } as never),
+    /'body' is not JSON-serializable/,
+  );
+  await assert.rejects(talk.messages.send("c", []), {
+    name: "RangeError",
+    message:
+      "Cannot send messages as 'messages' must hold at least one message: it is empty",
+  });
+  await assert.rejects(talk.messages.import("c", []), RangeError);
+  await assert.rejects(
+    talk.messages.send("c", [{ type: "UserMessage", sender: "", text: "x" }]),
+    /'messages\[0\]\.sender'/,
+  );
+  assert.equal(server.requests.length, 0);
+});
+
+Deno.test("users.putMany() chunks 100 users per PUT /users and reports progress", async () => {
+  await using server = startFakeServer();
+  const users = Object.fromEntries(
+    Array.from({ length: 250 }, (_, i) => [`u${i}`, { name: `U${i}` }]),
+  );
+  const progress: number[] = [];
+  await client(server.url).users.putMany(users, {
+    onProgress: (p) => progress.push(p.done),
+  });
+  const sizes = server.requests.map((r) =>
+    Object.keys(JSON.parse(r.body)).length
+  );
+  assert.deepEqual(sizes, [100, 100, 50]);
+  assert.deepEqual(progress, [100, 200, 250]);
+  const all = server.requests.flatMap((r) => Object.keys(JSON.parse(r.body)));
+  assert.deepEqual(all, Object.keys(users));
+});
+
+Deno.test("messages.send() chunks 10 per POST and adds idempotency keys", async () => {
+  await using server = startFakeServer();
+  const input = Array.from({ length: 25 }, (_, i) => ({
+    type: "UserMessage" as const,
+    sender: "u1",
+    text: `m${i}`,
+    ...(i === 3 ? { idempotencyKey: "mine" } : {}),
+  }));
+  const result = await client(server.url).messages.send("c1", input);
+  const bodies = server.requests.map((r) => JSON.parse(r.body));
+  assert.deepEqual(bodies.map((b) => b.length), [10, 10, 5]);
+  const sent = bodies.flat();
+  assert.deepEqual(sent.map((m) => m.text), input.map((m) => m.text));
+  assert.equal(sent[3].idempotencyKey, "mine");
+  assert.equal(new Set(sent.map((m) => m.idempotencyKey)).size, 25);
+  assert.deepEqual(result.idempotencyKeys, sent.map((m) => m.idempotencyKey));
+  assert.equal(result.requests, 3);
+  assert.equal(
+    "idempotencyKey" in input[0]!,
+    false,
+    "the caller's objects are not changed",
+  );
+});
+
+Deno.test("messages.import() chunks 10 per POST and keeps timestamps", async () => {
+  await using server = startFakeServer();
+  const input = Array.from({ length: 21 }, (_, i) => ({
+    type: "UserMessage" as const,
+    sender: "u1",
+    text: `m${i}`,
+    timestamp: 1000 + i,
+  }));
+  assert.deepEqual(await client(server.url).messages.import("c1", input), {
+    imported: 21,
+    requests: 3,
+  });
+  const sent = server.requests.map((r) => JSON.parse(r.body));
+  assert.deepEqual(sent.map((b) => b.length), [10, 10, 1]);
+  assert.deepEqual(sent.flat(), input);
+});
+
+Deno.test("batch() sends 10 operations per request, one request per second", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.setDefault((r) =>
+    json(JSON.parse(r.body).map((op: unknown[]) => [op[0], 200, {}]))
+  );
+  const talk = client(server.url, { clock });
+  const ops = Array.from(
+    { length: 25 },
+    (_, i) => [i, "GET", `/users/u${i}`] as [number, "GET", string],
+  );
+  const done = talk.batch(ops);
+  await clock.advance(0);
+  assert.equal(server.requests.length, 1);
+  await clock.advance(999);
+  assert.equal(server.requests.length, 1);
+  await clock.advance(1);
+  assert.equal(server.requests.length, 2);
+  await clock.advance(1000);
+  const results = await done;
+  assert.equal(server.requests.length, 3);
+  assert.deepEqual(results.map((r) => r[0]), ops.map((o) => o[0]));
+  await assert.rejects(talk.batch([]), TypeError);
+  // deno-lint-ignore no-explicit-any
+  await assert.rejects(
+    talk.batch([[1, "GET", "users"]] as any),
+    /must be a path starting with "\/"/,
+  );
+});
+
+Deno.test("request() treats a 200 that is not JSON as a TalkJsApiError, never a success", async () => {
+  await using server = startFakeServer();
+  server.queue(
+    () => new Response("<html>maintenance</html>", { status: 200 }),
+    () => new Response("", { status: 200 }),
+    () => json({ data: null }),
+  );
+  const talk = client(server.url, { retry: false });
+  await assert.rejects(
+    talk.users.get("u1"),
+    (e) => e instanceof TalkJsApiError && e.status === 200,
+  );
+  await assert.rejects(
+    talk.users.get("u1"),
+    (e) => e instanceof TalkJsApiError && e.status === 200,
+  );
+  await assert.rejects(
+    talk.users.list(),
+    (e) => e instanceof TalkJsApiError && e.status === 200,
+  );
+});
