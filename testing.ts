@@ -8,7 +8,12 @@
  * import { createEmulator } from "@unofficial/talkjs-rest/testing";
  *
  * const emu = createEmulator();
- * const talk = createClient({ ...emu.credentials, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ * const talk = createClient({
+ *   appId: emu.appId,
+ *   secretKey: emu.secretKey,
+ *   baseUrl: emu.baseUrl,
+ *   fetch: emu.fetch,
+ * });
  * await talk.users.put("alice", { name: "Alice" });
  * console.log((await talk.users.get("alice")).name); // Alice
  * ```
