@@ -1,0 +1,152 @@
+import type { Context, Env, MiddlewareHandler } from "hono";
+import {
+  type ClientOptions,
+  createClient,
+  type TalkJsClient,
+} from "../client.ts";
+import { resolveSetting, sha256Hex } from "./_config.ts";
+
+/**
+ * A setting the middleware reads per request: a string, or a function of the
+ * Hono context (sync or async), e.g. `(c) => c.env.MY_TALKJS_KEY`. When it is
+ * absent or gives nothing, the matching Workers binding on `c.env` is used.
+ */
+// deno-lint-ignore no-explicit-any
+export type TalkJsSetting<E extends Env = any> =
+  | string
+  | ((
+    c: Context<E>,
+  ) => string | undefined | null | Promise<string | undefined | null>);
+
+/** The Workers bindings the middlewares fall back to; add them to your app's `Bindings`. */
+export interface TalkJsBindings {
+  /** Your TalkJS app ID. */
+  TALKJS_APP_ID?: string;
+  /** Your TalkJS secret key (a secret binding: `wrangler secret put TALKJS_SECRET_KEY`). */
+  TALKJS_SECRET_KEY?: string;
+}
+
+/** What {@linkcode talkjs} puts on `c.var`. */
+export interface TalkJsVariables {
+  /** A ready client for the request's app. */
+  talkjs: TalkJsClient;
+}
+
+/** The Hono `Env` of {@linkcode talkjs}: `new Hono<TalkJsEnv>()` types `c.var.talkjs`. */
+export interface TalkJsEnv {
+  /** Optional Workers bindings. */
+  Bindings: TalkJsBindings;
+  /** `c.var.talkjs`. */
+  Variables: TalkJsVariables;
+}
+
+/**
+ * Options of {@linkcode talkjs}: every option of `createClient`, with `appId`
+ * and `secretKey` optional and per request.
+ */
+// deno-lint-ignore no-explicit-any
+export interface TalkJsMiddlewareOptions<E extends Env = any>
+  extends Omit<ClientOptions, "appId" | "secretKey"> {
+  /**
+   * Your TalkJS app ID, or a function of `c` that finds it.
+   * @default {c.env.TALKJS_APP_ID}
+   */
+  appId?: TalkJsSetting<E>;
+  /**
+   * Your TalkJS secret key, or a function of `c` that finds it. Never logged.
+   * @default {c.env.TALKJS_SECRET_KEY}
+   */
+  secretKey?: TalkJsSetting<E>;
+}
+
+const TALKJS_NOT_CONFIGURED =
+  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjs()";
+
+interface CachedClient {
+  keyHash: string;
+  client: TalkJsClient;
+}
+
+/**
+ * Hono middleware that puts a ready TalkJS client on `c.var.talkjs`.
+ *
+ * The app ID and secret key come from the options (strings, or functions of
+ * `c`), else from the Workers bindings `c.env.TALKJS_APP_ID` and
+ * `c.env.TALKJS_SECRET_KEY`. On Deno, Bun and Node, `c.env` holds no bindings:
+ * pass them in the options. Without them the request is answered with a 500
+ * and a JSON `{ error }` naming what to set; nothing throws.
+ *
+ * Each middleware keeps one client per app ID, created on first use and reused
+ * by every later request in the isolate, so all of them share its limiter.
+ * Create the middleware once and mount it where needed; to share rate-limit
+ * state across isolates, pass a `limiter` with a shared store (see `kvStore`).
+ * A changed secret key replaces the app's client.
+ *
+ * @param options Client options, plus where to find the app ID and secret key.
+ * @returns The middleware.
+ *
+ * @example Use the client in a route
+ * ```ts
+ * import { Hono } from "hono";
+ * import { talkjs } from "@unofficial/talkjs-rest/hono";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const app = new Hono()
+ *   .use("/api/*", talkjs({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch }))
+ *   .put("/api/users/:id", async (c) => {
+ *     await c.var.talkjs.users.put(c.req.param("id"), { name: "Alice" });
+ *     return c.json(await c.var.talkjs.users.get(c.req.param("id")));
+ *   });
+ *
+ * const response = await app.request("/api/users/alice", { method: "PUT" });
+ * console.log((await response.json()).name); // Alice
+ * ```
+ *
+ * @example On Cloudflare Workers, with bindings
+ * ```ts ignore
+ * import { Hono } from "hono";
+ * import { talkjs, type TalkJsBindings } from "@unofficial/talkjs-rest/hono";
+ *
+ * const app = new Hono<{ Bindings: TalkJsBindings }>();
+ * app.use("/api/*", talkjs());
+ * export default app;
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function talkjs<E extends Env = any>(
+  options: TalkJsMiddlewareOptions<E> = {},
+): MiddlewareHandler<{ Variables: TalkJsVariables }> {
+  const { appId: appIdSetting, secretKey: secretKeySetting, ...clientOptions } =
+    options;
+  const clients = new Map<string, CachedClient>();
+  let warned = false;
+
+  return async function talkjsMiddleware(c, next) {
+    const appId = await resolveSetting(c, appIdSetting, "TALKJS_APP_ID");
+    const secretKey = await resolveSetting(
+      c,
+      secretKeySetting,
+      "TALKJS_SECRET_KEY",
+    );
+    if (appId === undefined || secretKey === undefined) {
+      if (!warned) {
+        warned = true;
+        console.error(`talkjs(): ${TALKJS_NOT_CONFIGURED}`);
+      }
+      return c.json({ error: TALKJS_NOT_CONFIGURED }, 500);
+    }
+    const keyHash = await sha256Hex(secretKey);
+    // No await between this lookup and the set: concurrent first requests share one client.
+    let cached = clients.get(appId);
+    if (cached === undefined || cached.keyHash !== keyHash) {
+      cached = {
+        keyHash,
+        client: createClient({ ...clientOptions, appId, secretKey }),
+      };
+      clients.set(appId, cached);
+    }
+    c.set("talkjs", cached.client);
+    await next();
+  };
+}

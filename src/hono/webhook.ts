@@ -1,0 +1,185 @@
+import type { Context, Env, MiddlewareHandler } from "hono";
+import type { Clock } from "../clock.ts";
+import { TalkJsWebhookError } from "../errors.ts";
+import { verifyWebhook, type WebhookEvent } from "../webhooks.ts";
+import { requirePositive } from "../_validate.ts";
+import { executionContextOf, resolveSetting } from "./_config.ts";
+import type { TalkJsSetting } from "./talkjs.ts";
+
+/** What {@linkcode talkjsWebhook} puts on `c.var`. */
+export interface TalkJsWebhookVariables {
+  /** The verified event. */
+  talkjsEvent: WebhookEvent;
+}
+
+/** The Hono `Env` of {@linkcode talkjsWebhook}. */
+export interface TalkJsWebhookEnv {
+  /** `c.var.talkjsEvent`. */
+  Variables: TalkJsWebhookVariables;
+}
+
+/** Options of {@linkcode talkjsWebhook}. */
+// deno-lint-ignore no-explicit-any
+export interface TalkJsWebhookOptions<E extends Env = any> {
+  /**
+   * The secret key TalkJS signs webhooks with, or a function of `c` that finds it.
+   * @default {c.env.TALKJS_SECRET_KEY}
+   */
+  secret?: TalkJsSetting<E>;
+  /**
+   * How far `X-TalkJS-Timestamp` may be from now, in seconds, either way.
+   * @default {300}
+   */
+  toleranceSeconds?: number;
+  /**
+   * Where "now" comes from.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Handles the event after the answer. When given, the middleware answers
+   * `200 { received: true }` itself as soon as the event is verified, and runs
+   * this in the background: through `c.executionCtx.waitUntil` on Workers,
+   * unawaited elsewhere (Deno, Bun and Node keep running). Handlers after the
+   * middleware do not run. Use it for slow work: TalkJS waits 5 s for a 200,
+   * then sends the event again. Do not answer through `c` from here.
+   */
+  onEvent?: (event: WebhookEvent, c: Context<E>) => void | Promise<void>;
+  /**
+   * Called when `onEvent` throws or rejects; the answer has already gone out.
+   * @default {logs the error and the event's type with console.error}
+   */
+  onError?: (error: unknown, event: WebhookEvent) => void;
+}
+
+const NOT_CONFIGURED =
+  "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (Workers binding) or pass secret to talkjsWebhook()";
+
+function logError(error: unknown, event: WebhookEvent): void {
+  console.error(
+    `talkjsWebhook(): onEvent failed for a ${event.type} event`,
+    error,
+  );
+}
+
+/**
+ * Hono middleware that verifies TalkJS webhook requests (see `verifyWebhook`)
+ * and puts the typed event on `c.var.talkjsEvent`.
+ *
+ * It reads the raw body bytes with `c.req.arrayBuffer()` and verifies them as
+ * received, so mount it before anything that parses the body; later handlers
+ * can still call `c.req.json()`. A refused request is answered with a 401 and
+ * a JSON `{ error, reason }` (`reason` as in `TalkJsWebhookError`); a missing
+ * secret with a 500 `{ error }`.
+ *
+ * TalkJS waits 5 s for a 200 and then retries: answer fast. Either answer from
+ * your handler and hand slow work to `c.executionCtx.waitUntil` yourself, or
+ * pass `onEvent`, and the middleware answers 200 at once and runs it in the
+ * background.
+ *
+ * @param options Where to find the secret, the tolerance, and an optional background handler.
+ * @returns The middleware.
+ * @throws {RangeError} When `toleranceSeconds` is negative or not finite.
+ *
+ * @example Handle events in a route
+ * ```ts
+ * import { Hono } from "hono";
+ * import { signWebhook } from "@unofficial/talkjs-rest";
+ * import { talkjsWebhook } from "@unofficial/talkjs-rest/hono";
+ *
+ * const secret = "sk_test_example";
+ * const app = new Hono().post("/talkjs/events", talkjsWebhook({ secret }), (c) => {
+ *   const event = c.var.talkjsEvent;
+ *   return c.json({ type: event.type });
+ * });
+ *
+ * const body = JSON.stringify({ type: "message.sent", data: {} });
+ * const headers = await signWebhook({ secret, body });
+ * const response = await app.request("/talkjs/events", { method: "POST", body, headers });
+ * console.log(response.status, await response.json()); // 200 { type: "message.sent" }
+ *
+ * const forged = await app.request("/talkjs/events", { method: "POST", body });
+ * console.log(forged.status, await forged.json()); // 401 { error: "...", reason: "missing_signature" }
+ * ```
+ *
+ * @example Answer at once, work in the background
+ * ```ts
+ * import { Hono } from "hono";
+ * import { signWebhook } from "@unofficial/talkjs-rest";
+ * import { talkjsWebhook } from "@unofficial/talkjs-rest/hono";
+ *
+ * const seen: string[] = [];
+ * const app = new Hono();
+ * app.post(
+ *   "/talkjs/events",
+ *   talkjsWebhook({
+ *     secret: "sk_test_example",
+ *     onEvent: async (event) => {
+ *       if (event.type === "message.sent") seen.push(event.data.message.id);
+ *     },
+ *   }),
+ * );
+ *
+ * const body = JSON.stringify({ type: "message.sent", data: { message: { id: "m1" } } });
+ * const headers = await signWebhook({ secret: "sk_test_example", body });
+ * const response = await app.request("/talkjs/events", { method: "POST", body, headers });
+ * console.log(response.status); // 200
+ * ```
+ */
+// deno-lint-ignore no-explicit-any
+export function talkjsWebhook<E extends Env = any>(
+  options: TalkJsWebhookOptions<E> = {},
+): MiddlewareHandler<TalkJsWebhookEnv> {
+  const {
+    secret: secretSetting,
+    toleranceSeconds = 300,
+    clock,
+    onEvent,
+    onError = logError,
+  } = options;
+  requirePositive(
+    "create the webhook middleware",
+    "toleranceSeconds",
+    toleranceSeconds,
+    true,
+  );
+
+  return async function talkjsWebhookMiddleware(c, next) {
+    const secret = await resolveSetting(c, secretSetting, "TALKJS_SECRET_KEY");
+    if (secret === undefined) return c.json({ error: NOT_CONFIGURED }, 500);
+
+    let event: WebhookEvent;
+    try {
+      event = await verifyWebhook({
+        secret,
+        body: await c.req.arrayBuffer(),
+        headers: c.req.raw.headers,
+        toleranceSeconds,
+        ...(clock ? { clock } : {}),
+      });
+    } catch (error) {
+      if (error instanceof TalkJsWebhookError) {
+        return c.json({ error: error.message, reason: error.reason }, 401);
+      }
+      throw error;
+    }
+    c.set("talkjsEvent", event);
+
+    if (onEvent === undefined) {
+      await next();
+      return;
+    }
+    const work = Promise.resolve()
+      .then(() => onEvent(event, c as unknown as Context<E>))
+      .catch((error: unknown) => {
+        try {
+          onError(error, event);
+        } catch (reportError) {
+          // A throwing onError must not become an unhandled rejection (fatal on Deno).
+          console.error("talkjsWebhook(): onError threw", reportError);
+        }
+      });
+    executionContextOf(c)?.waitUntil(work);
+    return c.json({ received: true }, 200);
+  };
+}

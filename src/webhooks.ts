@@ -1,0 +1,444 @@
+import { type Clock, systemClock } from "./clock.ts";
+import { TalkJsWebhookError } from "./errors.ts";
+import type { Conversation, Message, User } from "./types.ts";
+import { hmacKey } from "./_hmac.ts";
+import { requireId, requirePositive, show } from "./_validate.ts";
+
+/** The raw body of a webhook request, exactly as received. */
+export type WebhookBody = string | Uint8Array | ArrayBuffer;
+
+/** Options of {@linkcode verifyWebhook}. */
+export interface VerifyWebhookOptions {
+  /** Your TalkJS secret key: the HMAC key TalkJS signs webhooks with. */
+  secret: string;
+  /**
+   * The raw request body as received: read it with `request.arrayBuffer()` (or
+   * `text()`) before anything parses it. Bytes are verified as they are, never
+   * decoded and re-encoded.
+   */
+  body: WebhookBody;
+  /**
+   * The request's headers: a `Headers` object or a plain record (names are
+   * matched case-insensitively), e.g. Node's `req.headers`.
+   */
+  headers: Headers | Record<string, string | undefined>;
+  /**
+   * How far, in seconds, `X-TalkJS-Timestamp` may be from the clock's time,
+   * either way. Stops replays of old requests.
+   * @default {300}
+   */
+  toleranceSeconds?: number;
+  /**
+   * Where "now" comes from.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/** Options of {@linkcode signWebhook}. */
+export interface SignWebhookOptions {
+  /** The TalkJS secret key to sign with. */
+  secret: string;
+  /** The exact body that will be sent. */
+  body: WebhookBody;
+  /**
+   * The value of `X-TalkJS-Timestamp`, seconds or milliseconds since the epoch.
+   * @default {Math.floor(clock.now())}
+   */
+  timestamp?: number;
+  /**
+   * Where the default timestamp comes from.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+/**
+ * The signature headers TalkJS sends with every webhook request. A type alias,
+ * not an interface, so it passes as `HeadersInit` to `fetch` and `new Headers()`.
+ */
+export type WebhookHeaders = {
+  /** When the request was signed, as decimal digits. */
+  "X-TalkJS-Timestamp": string;
+  /** Uppercase hex HMAC-SHA256 of `timestamp + "." + body`, keyed with the secret key. */
+  "X-TalkJS-Signature": string;
+};
+
+/**
+ * The common shape of every webhook event: `{ type, data }`, plus the event's
+ * ID and creation time when TalkJS sends them.
+ */
+export interface WebhookEventBase<T extends string, D> {
+  /** The event's type, e.g. `"message.sent"`. */
+  type: T;
+  /** What the event is about. */
+  data: D;
+  /** The event's ID (`evt_…`), when sent. */
+  id?: string;
+  /** When the event happened, milliseconds since the epoch, when sent. */
+  createdAt?: number;
+}
+
+/** `data` of `user.created` and `user.updated`. */
+export interface UserEventData {
+  /** The user as it is now. */
+  user: User;
+}
+
+/** `data` of `message.sent`, `message.updated` and `message.deleted`. */
+export interface MessageEventData {
+  /** The message. */
+  message: Message;
+  /** The conversation it belongs to. */
+  conversation: Conversation;
+  /** Who sent it; `null` or absent for system messages. */
+  sender?: User | null;
+}
+
+/** `data` of `message.read`. */
+export interface MessageReadEventData extends MessageEventData {
+  /** The user who read the message. */
+  recipient: User;
+}
+
+/** `data` of `conversation.deleted`. */
+export interface ConversationEventData {
+  /** The conversation, as it was before deletion. */
+  conversation: Conversation;
+}
+
+/**
+ * `data` of the `notification.*` events. TalkJS does not document every field
+ * of every notification event, so all are optional and unknown ones are kept.
+ */
+export interface NotificationEventData {
+  /** The user the notification is for. */
+  recipient?: User;
+  /** Who sent the messages it is about. */
+  sender?: User | null;
+  /** The conversation it is about. */
+  conversation?: Conversation;
+  /** The messages it is about. */
+  messages?: Message[];
+  /** The notification's ID, the same across its `notification.*` events. */
+  notificationId?: string;
+  /** The clicked link (`notification.link.clicked`). */
+  url?: string;
+  /** Any other field TalkJS sends. */
+  [field: string]: unknown;
+}
+
+/**
+ * Any webhook event TalkJS sends, discriminated by `type`: `switch` on it and
+ * `data` narrows to the event's shape. Events are passed through as TalkJS sent
+ * them; a type this version does not list is passed through too (it is only
+ * checked to be an object with a string `type`).
+ *
+ * @example Handle the events you care about
+ * ```ts
+ * import type { WebhookEvent } from "@unofficial/talkjs-rest";
+ *
+ * function describe(event: WebhookEvent): string {
+ *   switch (event.type) {
+ *     case "message.sent":
+ *       return `${event.data.message.senderId} wrote ${event.data.message.text}`;
+ *     case "user.created":
+ *       return `welcome ${event.data.user.name}`;
+ *     default:
+ *       return event.type;
+ *   }
+ * }
+ * console.log(describe({ type: "user.created", data: { user: { id: "a", name: "Alice", createdAt: 0 } } }));
+ * ```
+ */
+export type WebhookEvent =
+  | WebhookEventBase<"user.created", UserEventData>
+  | WebhookEventBase<"user.updated", UserEventData>
+  | WebhookEventBase<"message.sent", MessageEventData>
+  | WebhookEventBase<"message.read", MessageReadEventData>
+  | WebhookEventBase<"message.updated", MessageEventData>
+  | WebhookEventBase<"message.deleted", MessageEventData>
+  | WebhookEventBase<"conversation.deleted", ConversationEventData>
+  | WebhookEventBase<"notification.triggered", NotificationEventData>
+  | WebhookEventBase<"notification.sent", NotificationEventData>
+  | WebhookEventBase<"notification.delivered", NotificationEventData>
+  | WebhookEventBase<"notification.bounced", NotificationEventData>
+  | WebhookEventBase<"notification.opened", NotificationEventData>
+  | WebhookEventBase<"notification.link.clicked", NotificationEventData>;
+
+/** The `type` of every event in {@linkcode WebhookEvent}. */
+export type WebhookEventType = WebhookEvent["type"];
+
+/** The event of one type, e.g. `WebhookEventOf<"message.read">`. */
+export type WebhookEventOf<T extends WebhookEventType> = Extract<
+  WebhookEvent,
+  { type: T }
+>;
+
+const encoder = new TextEncoder();
+const HEX = "0123456789ABCDEF";
+const TIMESTAMP_HEADER = "X-TalkJS-Timestamp";
+const SIGNATURE_HEADER = "X-TalkJS-Signature";
+
+function toBytes(what: string, body: unknown): Uint8Array {
+  if (typeof body === "string") return encoder.encode(body);
+  if (body instanceof Uint8Array) return body;
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  if (ArrayBuffer.isView(body)) {
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+  }
+  throw new TypeError(
+    `Cannot ${what} as 'body' must be a string, Uint8Array or ArrayBuffer: current value is ${
+      show(body)
+    }`,
+  );
+}
+
+/** `timestamp + "." + body`, concatenated as bytes so the body is never re-encoded. */
+function signedPayload(
+  timestamp: string,
+  body: Uint8Array,
+): Uint8Array<ArrayBuffer> {
+  const prefix = encoder.encode(`${timestamp}.`);
+  const out = new Uint8Array(prefix.length + body.length);
+  out.set(prefix, 0);
+  out.set(body, prefix.length);
+  return out;
+}
+
+function readHeader(
+  headers: Headers | Record<string, string | undefined>,
+  name: string,
+): string | undefined {
+  let value: string | null | undefined;
+  if (typeof (headers as Headers).get === "function") {
+    // Headers, or a Headers from another realm (undici's under Node).
+    value = (headers as Headers).get(name);
+  } else if (typeof headers === "object" && headers !== null) {
+    const wanted = name.toLowerCase();
+    for (const [key, v] of Object.entries(headers)) {
+      if (key.toLowerCase() === wanted) {
+        // Node gives repeated headers as arrays; the first one is the one TalkJS sent.
+        value = Array.isArray(v) ? v[0] : v;
+        break;
+      }
+    }
+  }
+  value = typeof value === "string" ? value.trim() : undefined;
+  return value ? value : undefined;
+}
+
+/** Decodes 64 hex digits (either case) into the 32 bytes of an HMAC-SHA256; else `undefined`. */
+function decodeSignature(hex: string): Uint8Array<ArrayBuffer> | undefined {
+  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) {
+    out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  }
+  return out;
+}
+
+function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += HEX[byte >> 4]! + HEX[byte & 15]!;
+  return hex;
+}
+
+/** Milliseconds since the epoch: values above 10^11 are already milliseconds, others seconds. */
+function timestampMs(timestamp: number): number {
+  return timestamp > 1e11 ? timestamp : timestamp * 1000;
+}
+
+function parseEvent(body: Uint8Array): WebhookEvent {
+  let value: unknown;
+  try {
+    // Not fatal: like Response.json(), invalid UTF-8 becomes U+FFFD. The bytes were already verified.
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch (error) {
+    throw new TalkJsWebhookError("bad_body", "Webhook body is not valid JSON", {
+      cause: error,
+    });
+  }
+  if (
+    typeof value !== "object" || value === null || Array.isArray(value) ||
+    typeof (value as { type?: unknown }).type !== "string"
+  ) {
+    throw new TalkJsWebhookError(
+      "bad_body",
+      "Webhook body is not a TalkJS event: expected a JSON object with a string 'type'",
+    );
+  }
+  return value as WebhookEvent;
+}
+
+/**
+ * Verifies a TalkJS webhook request and answers its event. Checks, in order:
+ * both signature headers are present, `X-TalkJS-Timestamp` is decimal digits
+ * (seconds or milliseconds: a value above 10^11 is milliseconds),
+ * `X-TalkJS-Signature` is the HMAC-SHA256 of `timestamp + "." + body` keyed
+ * with `secret` (compared in constant time by Web Crypto, as bytes, so the hex
+ * may be upper- or lowercase; TalkJS sends uppercase), the timestamp is within
+ * `toleranceSeconds` of now (so `stale_timestamp` means a genuine but old
+ * request: a replay or a skewed clock), and finally the body is a JSON object
+ * with a string `type`.
+ *
+ * Pass the body exactly as received; verify before anything parses it.
+ *
+ * @param options The secret, the raw body, the headers and the tolerance.
+ * @returns The parsed event.
+ * @throws {TalkJsWebhookError} With a `reason` when any check fails. Its
+ * message never holds the secret or the expected signature.
+ * @throws {TypeError} When `secret`, `body` or `headers` has the wrong type.
+ * @throws {RangeError} When `toleranceSeconds` is negative or not finite.
+ *
+ * @example Verify a request in a fetch handler
+ * ```ts
+ * import { signWebhook, TalkJsWebhookError, verifyWebhook } from "@unofficial/talkjs-rest";
+ *
+ * const secret = "sk_test_example";
+ * async function handle(request: Request): Promise<Response> {
+ *   try {
+ *     const event = await verifyWebhook({
+ *       secret,
+ *       body: await request.arrayBuffer(),
+ *       headers: request.headers,
+ *     });
+ *     console.log(event.type); // user.created
+ *     return new Response("ok");
+ *   } catch (error) {
+ *     if (error instanceof TalkJsWebhookError) return new Response(error.reason, { status: 401 });
+ *     throw error;
+ *   }
+ * }
+ *
+ * const body = JSON.stringify({ type: "user.created", data: { user: { id: "a", name: "A", createdAt: 0 } } });
+ * const headers = await signWebhook({ secret, body });
+ * const response = await handle(new Request("http://localhost/", { method: "POST", body, headers }));
+ * console.log(response.status); // 200
+ * ```
+ */
+export async function verifyWebhook(
+  options: VerifyWebhookOptions,
+): Promise<WebhookEvent> {
+  const what = "verify a webhook";
+  const {
+    secret,
+    body,
+    headers,
+    toleranceSeconds = 300,
+    clock = systemClock,
+  } = options ?? ({} as VerifyWebhookOptions);
+  requireId(what, "secret", secret);
+  const bytes = toBytes(what, body);
+  if (typeof headers !== "object" || headers === null) {
+    throw new TypeError(
+      `Cannot ${what} as 'headers' must be a Headers object or a record: current value is ${
+        show(headers)
+      }`,
+    );
+  }
+  requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
+
+  const signature = readHeader(headers, SIGNATURE_HEADER);
+  if (signature === undefined) {
+    throw new TalkJsWebhookError(
+      "missing_signature",
+      `Webhook has no ${SIGNATURE_HEADER} header`,
+    );
+  }
+  const timestamp = readHeader(headers, TIMESTAMP_HEADER);
+  if (timestamp === undefined) {
+    throw new TalkJsWebhookError(
+      "missing_timestamp",
+      `Webhook has no ${TIMESTAMP_HEADER} header`,
+    );
+  }
+  if (!/^\d{1,16}$/.test(timestamp)) {
+    throw new TalkJsWebhookError(
+      "bad_timestamp",
+      `Webhook ${TIMESTAMP_HEADER} must be decimal digits (seconds or milliseconds)`,
+    );
+  }
+
+  const expected = decodeSignature(signature);
+  const valid = expected !== undefined && await crypto.subtle.verify(
+    "HMAC",
+    await hmacKey(secret),
+    expected,
+    signedPayload(timestamp, bytes),
+  );
+  if (!valid) {
+    throw new TalkJsWebhookError(
+      "bad_signature",
+      `Webhook ${SIGNATURE_HEADER} does not match the body and timestamp`,
+    );
+  }
+
+  const skewMs = Math.abs(clock.now() - timestampMs(Number(timestamp)));
+  if (skewMs > toleranceSeconds * 1000) {
+    throw new TalkJsWebhookError(
+      "stale_timestamp",
+      `Webhook ${TIMESTAMP_HEADER} is ${
+        Math.round(skewMs / 1000)
+      } s from now, outside the ${toleranceSeconds} s window`,
+    );
+  }
+
+  return parseEvent(bytes);
+}
+
+/**
+ * Signs a body the way TalkJS signs webhooks and answers the headers TalkJS
+ * would send with it. For tests of your webhook endpoint, and for emulators.
+ *
+ * @param options The secret, the exact body and the timestamp (default now, in milliseconds).
+ * @returns `X-TalkJS-Timestamp` and `X-TalkJS-Signature` (uppercase hex).
+ * @throws {TypeError} When `secret` or `body` has the wrong type.
+ * @throws {RangeError} When `timestamp` is not a non-negative integer.
+ *
+ * @example Post a signed event to your own endpoint
+ * ```ts
+ * import { signWebhook, verifyWebhook } from "@unofficial/talkjs-rest";
+ *
+ * const body = JSON.stringify({ type: "message.read", data: {} });
+ * const headers = await signWebhook({ secret: "sk_test_example", body });
+ * const request = new Request("http://localhost/talkjs/events", { method: "POST", body, headers });
+ *
+ * const event = await verifyWebhook({
+ *   secret: "sk_test_example",
+ *   body: await request.text(),
+ *   headers: request.headers,
+ * });
+ * console.log(event.type); // message.read
+ * ```
+ */
+export async function signWebhook(
+  options: SignWebhookOptions,
+): Promise<WebhookHeaders> {
+  const what = "sign a webhook";
+  const { secret, body, clock = systemClock } = options ??
+    ({} as SignWebhookOptions);
+  const timestamp = options?.timestamp ?? Math.floor(clock.now());
+  requireId(what, "secret", secret);
+  const bytes = toBytes(what, body);
+  if (
+    typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) ||
+    timestamp < 0
+  ) {
+    throw new RangeError(
+      `Cannot ${what} as 'timestamp' must be a non-negative integer: current value is ${
+        show(timestamp)
+      }`,
+    );
+  }
+  const stamp = String(timestamp);
+  const mac = await crypto.subtle.sign(
+    "HMAC",
+    await hmacKey(secret),
+    signedPayload(stamp, bytes),
+  );
+  return {
+    "X-TalkJS-Timestamp": stamp,
+    "X-TalkJS-Signature": toHex(new Uint8Array(mac)),
+  };
+}

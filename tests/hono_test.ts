@@ -1,0 +1,764 @@
+import assert from "node:assert/strict";
+import { createHmac } from "node:crypto";
+import { Hono } from "hono";
+import type { ExecutionContext } from "hono";
+import { decodeProtectedHeader, jwtVerify } from "jose";
+import {
+  talkjs,
+  type TalkJsEnv,
+  talkjsUserToken,
+  talkjsWebhook,
+  type TalkJsWebhookEnv,
+} from "../hono.ts";
+import type { TalkJsClient } from "../src/client.ts";
+import type { WebhookEvent } from "../src/webhooks.ts";
+import { createManualClock } from "../src/manual_clock.ts";
+import { createEmulator } from "../src/emulator/emulator.ts";
+import { signWebhook } from "../src/webhooks.ts";
+
+const APP_ID = "tHonoTest";
+const SECRET = "sk_test_hono_0123456789";
+const encoder = new TextEncoder();
+
+/** Silences and records console.error while `fn` runs (the middlewares log misconfiguration). */
+async function capturingErrors<T>(
+  fn: (logged: unknown[][]) => T | Promise<T>,
+): Promise<T> {
+  const original = console.error;
+  const logged: unknown[][] = [];
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    return await fn(logged);
+  } finally {
+    console.error = original;
+  }
+}
+
+/**
+ * A loopback stand-in for api.talkjs.com: checks the app token the way TalkJS
+ * does and answers GET /v1/{appId}/users/{id}.
+ */
+function serveFakeTalkJs(secrets: Record<string, string>) {
+  const seen: { appId: string; claims: Record<string, unknown> }[] = [];
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    async (req) => {
+      const match = new URL(req.url).pathname.match(
+        /^\/v1\/([^/]+)\/users\/([^/]+)$/,
+      );
+      if (!match) return Response.json({ error: "not found" }, { status: 404 });
+      const appId = decodeURIComponent(match[1]!);
+      const secret = secrets[appId];
+      const bearer =
+        req.headers.get("authorization")?.replace(/^Bearer /, "") ?? "";
+      if (!secret) {
+        return Response.json({ error: "unknown app" }, {
+          status: 401,
+        });
+      }
+      try {
+        const { payload } = await jwtVerify(bearer, encoder.encode(secret), {
+          issuer: appId,
+        });
+        if (payload.tokenType !== "app") throw new Error("not an app token");
+        seen.push({ appId, claims: payload });
+      } catch {
+        return Response.json({ error: "bad token" }, { status: 401 });
+      }
+      const id = decodeURIComponent(match[2]!);
+      return Response.json({ id, name: `User ${id}`, createdAt: 1 });
+    },
+  );
+  const { port } = server.addr as Deno.NetAddr;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    seen,
+    close: () => server.shutdown(),
+  };
+}
+
+// ---------------------------------------------------------------- talkjs()
+
+Deno.test("talkjs() puts a client on c.var that calls TalkJS with an app token", async () => {
+  const fake = serveFakeTalkJs({ [APP_ID]: SECRET });
+  try {
+    const app = new Hono()
+      .use(
+        "/api/*",
+        talkjs({ appId: APP_ID, secretKey: SECRET, baseUrl: fake.baseUrl }),
+      )
+      .get(
+        "/api/users/:id",
+        async (c) => c.json(await c.var.talkjs.users.get(c.req.param("id"))),
+      );
+
+    const res = await app.request("/api/users/alice");
+    assert.equal(res.status, 200);
+    assert.deepEqual(await res.json(), {
+      id: "alice",
+      name: "User alice",
+      createdAt: 1,
+    });
+    assert.equal(fake.seen.length, 1);
+    assert.equal(fake.seen[0]!.claims.iss, APP_ID);
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("talkjs() keeps one client per app ID across requests", async () => {
+  const clients: TalkJsClient[] = [];
+  const app = new Hono<TalkJsEnv>();
+  app.use(
+    "*",
+    talkjs({
+      fetch: () => Promise.reject(new Error("no network in this test")),
+    }),
+  );
+  app.get("/", (c) => {
+    clients.push(c.var.talkjs);
+    return c.text(c.var.talkjs.appId);
+  });
+
+  const envA = { TALKJS_APP_ID: "tA", TALKJS_SECRET_KEY: "sk_test_a" };
+  const envB = { TALKJS_APP_ID: "tB", TALKJS_SECRET_KEY: "sk_test_b" };
+  assert.equal(await (await app.request("/", {}, envA)).text(), "tA");
+  assert.equal(await (await app.request("/", {}, { ...envA })).text(), "tA");
+  assert.equal(await (await app.request("/", {}, envB)).text(), "tB");
+  // Concurrent first requests for a new app still share one client.
+  const envC = { TALKJS_APP_ID: "tC", TALKJS_SECRET_KEY: "sk_test_c" };
+  await Promise.all([1, 2, 3].map(() => app.request("/", {}, envC)));
+  assert.equal(await (await app.request("/", {}, envA)).text(), "tA");
+
+  const [a1, a2, b, c1, c2, c3, a3] = clients;
+  assert.equal(a1, a2);
+  assert.equal(a1, a3);
+  assert.notEqual(a1, b);
+  assert.equal(b!.appId, "tB");
+  assert.equal(c1, c2);
+  assert.equal(c1, c3);
+  assert.notEqual(c1, a1);
+});
+
+Deno.test("talkjs() replaces an app's client when its secret key changes", async () => {
+  const clients: TalkJsClient[] = [];
+  const app = new Hono<TalkJsEnv>().use("*", talkjs()).get("/", (c) => {
+    clients.push(c.var.talkjs);
+    return c.body(null, 204);
+  });
+  await app.request("/", {}, {
+    TALKJS_APP_ID: "tA",
+    TALKJS_SECRET_KEY: "sk_test_old",
+  });
+  await app.request("/", {}, {
+    TALKJS_APP_ID: "tA",
+    TALKJS_SECRET_KEY: "sk_test_new",
+  });
+  await app.request("/", {}, {
+    TALKJS_APP_ID: "tA",
+    TALKJS_SECRET_KEY: "sk_test_new",
+  });
+  assert.notEqual(clients[0], clients[1]);
+  assert.equal(clients[1], clients[2]);
+});
+
+Deno.test("talkjs() takes appId/secretKey as functions of c, before the bindings", async () => {
+  const fake = serveFakeTalkJs({ tOne: "sk_test_one", tTwo: "sk_test_two" });
+  try {
+    const keys: Record<string, string> = {
+      tOne: "sk_test_one",
+      tTwo: "sk_test_two",
+    };
+    const app = new Hono().use(
+      "*",
+      talkjs({
+        appId: (c) => c.req.header("x-tenant"),
+        secretKey: async (c) => {
+          await Promise.resolve();
+          return keys[c.req.header("x-tenant") ?? ""];
+        },
+        baseUrl: fake.baseUrl,
+      }),
+    ).get(
+      "/:id",
+      async (c) => c.json(await c.var.talkjs.users.get(c.req.param("id"))),
+    );
+
+    // The function wins over the bindings.
+    const env = { TALKJS_APP_ID: "tWrong", TALKJS_SECRET_KEY: "sk_test_wrong" };
+    assert.equal(
+      (await app.request("/u1", { headers: { "x-tenant": "tOne" } }, env))
+        .status,
+      200,
+    );
+    assert.equal(
+      (await app.request("/u2", { headers: { "x-tenant": "tTwo" } })).status,
+      200,
+    );
+    assert.deepEqual(fake.seen.map((s) => s.appId), ["tOne", "tTwo"]);
+    // Functions that find nothing fall back to the bindings.
+    const fallback = await app.request("/u3", {}, {
+      TALKJS_APP_ID: "tTwo",
+      TALKJS_SECRET_KEY: "sk_test_two",
+    });
+    assert.equal(fallback.status, 200);
+    assert.deepEqual(fake.seen.map((s) => s.appId), ["tOne", "tTwo", "tTwo"]);
+    const neither = await capturingErrors(() =>
+      app.request("/u4", {}, { TALKJS_APP_ID: "tOne" })
+    );
+    assert.equal(neither.status, 500);
+  } finally {
+    await fake.close();
+  }
+});
+
+Deno.test("talkjs() answers 500 with a clear message when not configured", async () => {
+  await capturingErrors(async (logged) => {
+    let ran = false;
+    const app = new Hono().use("*", talkjs()).get("/", (c) => {
+      ran = true;
+      return c.text("ok");
+    });
+    const serveInfo = {
+      remoteAddr: { transport: "tcp", hostname: "127.0.0.1", port: 1 },
+    };
+    for (
+      const env of [
+        undefined,
+        {},
+        serveInfo,
+        { TALKJS_APP_ID: "tA" },
+        { TALKJS_SECRET_KEY: "sk_test_a" },
+        { TALKJS_APP_ID: "", TALKJS_SECRET_KEY: "sk_test_a" },
+        { TALKJS_APP_ID: 42, TALKJS_SECRET_KEY: "sk_test_a" },
+      ]
+    ) {
+      const res = await app.request("/", {}, env);
+      assert.equal(res.status, 500);
+      const body = await res.json();
+      assert.match(body.error, /TalkJS is not configured/);
+      assert.match(body.error, /TALKJS_APP_ID/);
+      assert.match(body.error, /TALKJS_SECRET_KEY/);
+      assert.ok(!JSON.stringify(body).includes("sk_test_a"));
+    }
+    assert.equal(ran, false);
+    assert.equal(logged.length, 1, "logs the misconfiguration once");
+    assert.ok(!JSON.stringify(logged).includes("sk_test_a"));
+  });
+});
+
+Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async () => {
+  const fake = serveFakeTalkJs({ [APP_ID]: SECRET });
+  const configured = new Hono()
+    .use(
+      "/api/*",
+      talkjs({ appId: APP_ID, secretKey: SECRET, baseUrl: fake.baseUrl }),
+    )
+    .get(
+      "/api/users/:id",
+      async (c) => c.json(await c.var.talkjs.users.get(c.req.param("id"))),
+    );
+  const unconfigured = new Hono().use("*", talkjs()).get(
+    "*",
+    (c) => c.text("unreachable"),
+  );
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    (req, info) => {
+      const app = new URL(req.url).pathname.startsWith("/api/")
+        ? configured
+        : unconfigured;
+      return app.fetch(req, info);
+    },
+  );
+  const base = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}`;
+  try {
+    const ok = await fetch(`${base}/api/users/bob`);
+    assert.equal(ok.status, 200);
+    assert.equal((await ok.json()).id, "bob");
+    const missing = await capturingErrors(() => fetch(`${base}/other`));
+    assert.equal(missing.status, 500);
+    assert.match((await missing.json()).error, /not configured/);
+  } finally {
+    await server.shutdown();
+    await fake.close();
+  }
+});
+
+// ---------------------------------------------------------------- talkjsWebhook()
+
+const NOW_MS = 1_700_000_000_000;
+
+function talkjsSign(
+  secret: string,
+  timestamp: string,
+  body: string | Uint8Array,
+): string {
+  return createHmac("sha256", secret).update(`${timestamp}.`).update(body)
+    .digest("hex").toUpperCase();
+}
+
+function signedHeaders(
+  body: string | Uint8Array,
+  timestamp: string | number = NOW_MS,
+  secret = SECRET,
+) {
+  const ts = String(timestamp);
+  return {
+    "X-TalkJS-Timestamp": ts,
+    "X-TalkJS-Signature": talkjsSign(secret, ts, body),
+  };
+}
+
+const EVENT_BODY = JSON.stringify({
+  id: "evt_1",
+  createdAt: NOW_MS,
+  type: "user.created",
+  data: { user: { id: "alice", name: "Alice", createdAt: NOW_MS } },
+});
+
+function webhookApp(options: Parameters<typeof talkjsWebhook>[0] = {}) {
+  const events: WebhookEvent[] = [];
+  const app = new Hono<TalkJsWebhookEnv>();
+  app.post(
+    "/events",
+    talkjsWebhook({ clock: createManualClock(NOW_MS), ...options }),
+    async (c) => {
+      events.push(c.var.talkjsEvent);
+      // The body stays readable after verification.
+      const raw = new Uint8Array(await c.req.arrayBuffer());
+      return c.json({ type: c.var.talkjsEvent.type, bytes: raw.length });
+    },
+  );
+  return { app, events };
+}
+
+Deno.test("talkjsWebhook() verifies the request and puts the event on c.var", async () => {
+  const { app, events } = webhookApp();
+  const res = await app.request(
+    "/events",
+    { method: "POST", body: EVENT_BODY, headers: signedHeaders(EVENT_BODY) },
+    { TALKJS_SECRET_KEY: SECRET },
+  );
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), {
+    type: "user.created",
+    bytes: encoder.encode(EVENT_BODY).length,
+  });
+  assert.deepEqual(events, [JSON.parse(EVENT_BODY)]);
+  const [event] = events;
+  assert.ok(event?.type === "user.created" && event.data.user.name === "Alice");
+});
+
+Deno.test("talkjsWebhook() answers 401 with the reason for each refusal", async () => {
+  const { app, events } = webhookApp({ secret: SECRET });
+  const { "X-TalkJS-Signature": sig, "X-TalkJS-Timestamp": ts } = signedHeaders(
+    EVENT_BODY,
+  );
+  const cases: [string, string, Record<string, string>][] = [
+    ["missing_signature", EVENT_BODY, { "X-TalkJS-Timestamp": ts }],
+    ["missing_timestamp", EVENT_BODY, { "X-TalkJS-Signature": sig }],
+    ["bad_timestamp", EVENT_BODY, signedHeaders(EVENT_BODY, "yesterday")],
+    [
+      "stale_timestamp",
+      EVENT_BODY,
+      signedHeaders(EVENT_BODY, NOW_MS - 301_000),
+    ],
+    [
+      "stale_timestamp",
+      EVENT_BODY,
+      signedHeaders(EVENT_BODY, NOW_MS / 1000 + 301),
+    ],
+    [
+      "bad_signature",
+      EVENT_BODY,
+      signedHeaders(EVENT_BODY, NOW_MS, "sk_test_someone_else"),
+    ],
+    [
+      "bad_signature",
+      EVENT_BODY.replace("Alice", "Mallory"),
+      signedHeaders(EVENT_BODY),
+    ],
+    ["bad_body", "[]", signedHeaders("[]")],
+    ["bad_body", "{not json", signedHeaders("{not json")],
+  ];
+  for (const [reason, body, headers] of cases) {
+    const res = await app.request("/events", { method: "POST", body, headers });
+    assert.equal(res.status, 401, reason);
+    const answer = await res.json();
+    assert.equal(answer.reason, reason);
+    assert.equal(typeof answer.error, "string");
+    assert.ok(!JSON.stringify(answer).includes(SECRET));
+    assert.ok(!JSON.stringify(answer).includes(sig));
+  }
+  assert.equal(events.length, 0, "the handler never ran");
+});
+
+Deno.test("talkjsWebhook() verifies the raw body bytes exactly as received", async () => {
+  const { app, events } = webhookApp({ secret: SECRET });
+  const body = new Uint8Array([
+    ...encoder.encode('{"type":"message.updated","data":{"note":"'),
+    0xc3, // a truncated UTF-8 sequence
+    0xff,
+    ...encoder.encode('"}}'),
+  ]);
+  const headers = signedHeaders(body);
+  const ok = await app.request("/events", { method: "POST", body, headers });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), {
+    type: "message.updated",
+    bytes: body.length,
+  });
+  assert.equal(events.length, 1);
+
+  // Differs only in a byte that decodes to the same U+FFFD: still refused.
+  const other = body.slice();
+  other[other.indexOf(0xff)] = 0xfe;
+  const refused = await app.request("/events", {
+    method: "POST",
+    body: other,
+    headers,
+  });
+  assert.equal(refused.status, 401);
+  assert.equal((await refused.json()).reason, "bad_signature");
+});
+
+Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {
+  const { app, events } = webhookApp({
+    secret: (c) => c.req.header("x-test-secret") && SECRET,
+  });
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    app.fetch,
+  );
+  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/events`;
+  try {
+    const body = encoder.encode(
+      EVENT_BODY.replace("Alice", "Ålice \u00a0\ud83d\ude00"),
+    );
+    const res = await fetch(url, {
+      method: "POST",
+      body,
+      headers: {
+        ...signedHeaders(body),
+        "x-test-secret": "1",
+        "content-type": "application/json",
+      },
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+    assert.equal(events.length, 1);
+    assert.ok(
+      events[0]?.type === "user.created" &&
+        events[0].data.user.name === "Ålice \u00a0😀",
+    );
+    // No secret from options and no bindings under Deno.serve: 500.
+    const missing = await fetch(url, {
+      method: "POST",
+      body,
+      headers: signedHeaders(body),
+    });
+    assert.equal(missing.status, 500);
+    assert.match((await missing.json()).error, /TALKJS_SECRET_KEY/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("talkjsWebhook() answers 500 when no secret is configured", async () => {
+  const { app, events } = webhookApp();
+  for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
+    const res = await app.request(
+      "/events",
+      { method: "POST", body: EVENT_BODY, headers: signedHeaders(EVENT_BODY) },
+      env,
+    );
+    assert.equal(res.status, 500);
+    assert.match((await res.json()).error, /not configured/);
+  }
+  assert.equal(events.length, 0);
+});
+
+Deno.test("talkjsWebhook() with onEvent answers 200 at once and hands the work to waitUntil", async () => {
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const handled: WebhookEvent[] = [];
+  const waited: Promise<unknown>[] = [];
+  const executionCtx = {
+    waitUntil: (promise: Promise<unknown>) => void waited.push(promise),
+    passThroughOnException: () => {},
+    props: {},
+  } as unknown as ExecutionContext;
+  let nextRan = false;
+
+  const app = new Hono();
+  app.post(
+    "/events",
+    talkjsWebhook({
+      clock: createManualClock(NOW_MS),
+      onEvent: async (event, c) => {
+        assert.equal(c.env.TALKJS_SECRET_KEY, SECRET);
+        await gate;
+        handled.push(event);
+      },
+    }),
+    (c) => {
+      nextRan = true;
+      return c.text("not reached");
+    },
+  );
+
+  const res = await app.request(
+    "/events",
+    { method: "POST", body: EVENT_BODY, headers: signedHeaders(EVENT_BODY) },
+    { TALKJS_SECRET_KEY: SECRET },
+    executionCtx,
+  );
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { received: true });
+  assert.equal(nextRan, false);
+  assert.equal(waited.length, 1);
+  assert.equal(handled.length, 0, "answered before the work finished");
+  release();
+  await waited[0];
+  assert.deepEqual(handled, [JSON.parse(EVENT_BODY)]);
+});
+
+Deno.test("talkjsWebhook() with onEvent runs it in the background without an execution context", async () => {
+  const failures: [unknown, string][] = [];
+  let calls = 0;
+  const boom = new Error("database down");
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => done = resolve);
+  const app = new Hono().post(
+    "/events",
+    talkjsWebhook({
+      secret: SECRET,
+      clock: createManualClock(NOW_MS),
+      onEvent: () => {
+        calls++;
+        throw boom;
+      },
+      onError: (error, event) => {
+        failures.push([error, event.type]);
+        done();
+      },
+    }),
+  );
+  const res = await app.request("/events", {
+    method: "POST",
+    body: EVENT_BODY,
+    headers: signedHeaders(EVENT_BODY),
+  });
+  assert.equal(res.status, 200);
+  await finished;
+  assert.equal(calls, 1);
+  assert.deepEqual(failures, [[boom, "user.created"]]);
+
+  // A refused request never reaches onEvent.
+  const refused = await app.request("/events", {
+    method: "POST",
+    body: EVENT_BODY,
+  });
+  assert.equal(refused.status, 401);
+  assert.equal(calls, 1);
+});
+
+Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a throwing onError", async () => {
+  await capturingErrors(async (logged) => {
+    const headers = signedHeaders(EVENT_BODY);
+    const init = { method: "POST", body: EVENT_BODY, headers };
+    const logging = new Hono().post(
+      "/",
+      talkjsWebhook({
+        secret: SECRET,
+        clock: createManualClock(NOW_MS),
+        onEvent: () => Promise.reject(new Error("nope")),
+      }),
+    );
+    assert.equal((await logging.request("/", init)).status, 200);
+    const throwing = new Hono().post(
+      "/",
+      talkjsWebhook({
+        secret: SECRET,
+        clock: createManualClock(NOW_MS),
+        onEvent: () => Promise.reject(new Error("nope")),
+        onError: () => {
+          throw new Error("onError broke too");
+        },
+      }),
+    );
+    assert.equal((await throwing.request("/", init)).status, 200);
+    // Let the background work settle (an unhandled rejection would fail this test).
+    for (let i = 0; i < 3; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    assert.equal(logged.length, 2);
+    assert.match(
+      String(logged[0]![0]),
+      /onEvent failed for a user\.created event/,
+    );
+    assert.match(String(logged[1]![0]), /onError threw/);
+    assert.ok(
+      !JSON.stringify(logged.map((l) => l.map(String))).includes(SECRET),
+    );
+  });
+});
+
+Deno.test("talkjsWebhook() rejects a bad toleranceSeconds when created", () => {
+  assert.throws(() => talkjsWebhook({ toleranceSeconds: -1 }), RangeError);
+  assert.throws(
+    () => talkjsWebhook({ toleranceSeconds: Number.NaN }),
+    RangeError,
+  );
+});
+
+// ---------------------------------------------------------------- talkjsUserToken()
+
+Deno.test("talkjsUserToken() issues a user token for the signed-in user", async () => {
+  const clock = createManualClock(NOW_MS);
+  const app = new Hono<{ Variables: { userId?: string } }>();
+  app.use("*", async (c, next) => {
+    const user = c.req.header("x-user");
+    if (user) c.set("userId", user);
+    await next();
+  });
+  app.get(
+    "/token",
+    talkjsUserToken<{ Variables: { userId?: string } }>({
+      userId: (c) => c.var.userId,
+      ttlSeconds: 600,
+      clock,
+    }),
+  );
+
+  const res = await app.request(
+    "/token",
+    { headers: { "x-user": "alice" } },
+    { TALKJS_APP_ID: APP_ID, TALKJS_SECRET_KEY: SECRET },
+  );
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("cache-control"), "no-store");
+  const { token, ...rest } = await res.json();
+  assert.deepEqual(rest, {});
+  assert.equal(decodeProtectedHeader(token).alg, "HS256");
+  const { payload } = await jwtVerify(token, encoder.encode(SECRET), {
+    issuer: APP_ID,
+    subject: "alice",
+    currentDate: new Date(NOW_MS),
+  });
+  assert.equal(payload.tokenType, "user");
+  assert.equal(payload.iat, NOW_MS / 1000);
+  assert.equal(payload.exp, NOW_MS / 1000 + 600);
+  await assert.rejects(jwtVerify(token, encoder.encode("sk_test_other")));
+});
+
+Deno.test("talkjsUserToken() takes the keys from options before the bindings", async () => {
+  const app = new Hono().get(
+    "/token",
+    talkjsUserToken({
+      appId: "tOpt",
+      secretKey: async () => await Promise.resolve("sk_test_opt"),
+      userId: async () => await Promise.resolve("bob"),
+    }),
+  );
+  const res = await app.request("/token", {}, {
+    TALKJS_APP_ID: APP_ID,
+    TALKJS_SECRET_KEY: SECRET,
+  });
+  const { token } = await res.json();
+  const { payload } = await jwtVerify(token, encoder.encode("sk_test_opt"), {
+    issuer: "tOpt",
+  });
+  assert.equal(payload.sub, "bob");
+});
+
+Deno.test("talkjsUserToken() answers 401 when nobody is signed in", async () => {
+  for (const found of [undefined, null, "", Promise.resolve(undefined)]) {
+    const app = new Hono().get(
+      "/token",
+      talkjsUserToken({
+        appId: APP_ID,
+        secretKey: SECRET,
+        userId: () => found,
+      }),
+    );
+    const res = await app.request("/token");
+    assert.equal(res.status, 401);
+    const body = await res.json();
+    assert.match(body.error, /Not signed in/);
+    assert.equal(body.token, undefined);
+  }
+});
+
+Deno.test("talkjsUserToken() answers 500 when not configured", async () => {
+  const app = new Hono().get(
+    "/token",
+    talkjsUserToken({ userId: () => "alice" }),
+  );
+  for (
+    const env of [undefined, { TALKJS_APP_ID: APP_ID }, {
+      TALKJS_SECRET_KEY: SECRET,
+    }]
+  ) {
+    const res = await app.request("/token", {}, env);
+    assert.equal(res.status, 500);
+    const body = await res.json();
+    assert.match(body.error, /TalkJS is not configured/);
+    assert.ok(!JSON.stringify(body).includes(SECRET));
+  }
+});
+
+Deno.test("talkjsUserToken() rejects bad options when created", () => {
+  assert.throws(
+    () => talkjsUserToken({ userId: "alice" as unknown as () => string }),
+    TypeError,
+  );
+  assert.throws(
+    () => talkjsUserToken({ userId: () => "a", ttlSeconds: 0 }),
+    RangeError,
+  );
+});
+
+// ---------------------------------------------------------------- together
+
+Deno.test("talkjs(), talkjsWebhook() and talkjsUserToken() share Workers bindings, against the emulator", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const env = { TALKJS_APP_ID: emu.appId, TALKJS_SECRET_KEY: emu.secretKey };
+  const app = new Hono<TalkJsEnv>()
+    .use("/api/*", talkjs({ baseUrl: emu.baseUrl, fetch: emu.fetch }))
+    .put("/api/users/:id", async (c) => {
+      await c.var.talkjs.users.put(c.req.param("id"), { name: "Alice" });
+      return c.json(await c.var.talkjs.users.get(c.req.param("id")));
+    })
+    .get("/token", talkjsUserToken({ userId: (c) => c.req.query("user") }))
+    .post(
+      "/events",
+      talkjsWebhook(),
+      (c) => c.json({ type: c.var.talkjsEvent.type }),
+    );
+
+  const put = await app.request("/api/users/alice", { method: "PUT" }, env);
+  assert.equal(put.status, 200);
+  assert.equal((await put.json()).name, "Alice");
+  assert.equal(emu.store.users().length, 1);
+
+  const { token } = await (await app.request("/token?user=alice", {}, env))
+    .json();
+  const { payload } = await jwtVerify(token, encoder.encode(emu.secretKey), {
+    issuer: emu.appId,
+  });
+  assert.equal(payload.sub, "alice");
+
+  const body = JSON.stringify({
+    type: "user.updated",
+    data: { user: { id: "alice" } },
+  });
+  const headers = await signWebhook({ secret: emu.secretKey, body });
+  const event = await app.request(
+    "/events",
+    { method: "POST", body, headers },
+    env,
+  );
+  assert.deepEqual(await event.json(), { type: "user.updated" });
+});
