@@ -25,6 +25,8 @@ export class TalkJsError extends Error {
   readonly code: TalkJsErrorCode;
 
   /**
+   * Creates an error with a stable code.
+   *
    * @param code The stable code.
    * @param message A message naming the request or input that failed.
    * @param options `cause`: the original failure.
@@ -37,6 +39,7 @@ export class TalkJsError extends Error {
 
   /**
    * A plain, secret-free summary for logs.
+   *
    * @returns The name, code, message and the subclass's own fields.
    */
   toJSON(): Record<string, unknown> {
@@ -83,7 +86,11 @@ export class TalkJsApiError extends TalkJsError {
   /** The `reasons` object of a 400 answer, when TalkJS sent one: `{ field: message }`. */
   readonly reasons: Record<string, string | string[]> | undefined;
 
-  /** @param init What failed. */
+  /**
+   * Creates the error from what failed.
+   *
+   * @param init Status, method, path, body and Retry-After.
+   */
   constructor(init: TalkJsApiErrorInit) {
     const reasons = readReasons(init.body);
     const detail = reasons
@@ -105,7 +112,11 @@ export class TalkJsApiError extends TalkJsError {
     this.reasons = reasons;
   }
 
-  /** @returns A plain summary with status, method, path, body and retryAfterMs. */
+  /**
+   * A plain, secret-free summary for logs.
+   *
+   * @returns A plain summary with status, method, path, body and retryAfterMs.
+   */
   override toJSON(): Record<string, unknown> {
     return {
       ...super.toJSON(),
@@ -149,6 +160,8 @@ export class TalkJsNetworkError extends TalkJsError {
   readonly path: string;
 
   /**
+   * Creates the error for a request that got no complete answer.
+   *
    * @param method The request's method.
    * @param path The request's path and query.
    * @param cause The original failure.
@@ -162,7 +175,11 @@ export class TalkJsNetworkError extends TalkJsError {
     this.path = path;
   }
 
-  /** @returns A plain summary with method, path and the cause's message. */
+  /**
+   * A plain, secret-free summary for logs.
+   *
+   * @returns A plain summary with method, path and the cause's message.
+   */
   override toJSON(): Record<string, unknown> {
     const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
     return { ...super.toJSON(), method: this.method, path: this.path, cause };
@@ -189,6 +206,8 @@ export class TalkJsTimeoutError extends TalkJsError {
   readonly timeoutMs: number;
 
   /**
+   * Creates the error for an attempt that ran out of time.
+   *
    * @param method The request's method.
    * @param path The request's path and query.
    * @param timeoutMs The limit that was exceeded.
@@ -201,7 +220,11 @@ export class TalkJsTimeoutError extends TalkJsError {
     this.timeoutMs = timeoutMs;
   }
 
-  /** @returns A plain summary with method, path and timeoutMs. */
+  /**
+   * A plain, secret-free summary for logs.
+   *
+   * @returns A plain summary with method, path and timeoutMs.
+   */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), method: this.method, path: this.path, timeoutMs: this.timeoutMs };
   }
@@ -232,6 +255,8 @@ export class TalkJsWebhookError extends TalkJsError {
   readonly reason: TalkJsWebhookErrorReason;
 
   /**
+   * Creates the error for a refused webhook request.
+   *
    * @param reason Which check failed.
    * @param message What was wrong, without the secret or the signature.
    * @param options `cause`: the original failure (a JSON parse error).
@@ -242,7 +267,11 @@ export class TalkJsWebhookError extends TalkJsError {
     this.reason = reason;
   }
 
-  /** @returns A plain summary with the reason. */
+  /**
+   * A plain, secret-free summary for logs.
+   *
+   * @returns A plain summary with the reason.
+   */
   override toJSON(): Record<string, unknown> {
     return { ...super.toJSON(), reason: this.reason };
   }
