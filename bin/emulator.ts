@@ -1,0 +1,76 @@
+/**
+ * Serves the TalkJS emulator on a loopback port, so curl and other languages
+ * can use it: `deno task emulator [--port 8787] [--app-id tEmulator]
+ * [--secret-key sk_test_emulator] [--no-rate-limit]`. `--port 0` picks a free
+ * port. Environment: `PORT`, `TALKJS_APP_ID`, `TALKJS_SECRET_KEY`.
+ *
+ * @module
+ */
+import { createEmulator } from "../testing.ts";
+
+function usage(message: string): never {
+  console.error(`${message}
+Usage: deno task emulator [--port 8787] [--app-id ID] [--secret-key KEY] [--no-rate-limit]`);
+  Deno.exit(2);
+}
+
+function parseArgs(args: string[]): {
+  port: number;
+  appId?: string;
+  secretKey?: string;
+  rateLimit: boolean;
+} {
+  const values: Record<string, string> = {};
+  let rateLimit = true;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--no-rate-limit") {
+      rateLimit = false;
+      continue;
+    }
+    const m = /^--(port|app-id|secret-key)(?:=(.*))?$/.exec(arg);
+    if (!m) usage(`Unknown argument: ${arg}`);
+    const value = m[2] ?? args[++i];
+    if (value === undefined) usage(`Missing value for --${m[1]}`);
+    values[m[1]!] = value;
+  }
+  const env = (name: string): string | undefined =>
+    Deno.env.get(name) || undefined;
+  const rawPort = values.port ?? env("PORT") ?? "8787";
+  const port = Number(rawPort);
+  if (!/^\d+$/.test(rawPort) || port > 65535) usage(`Bad port: ${rawPort}`);
+  const appId = values["app-id"] ?? env("TALKJS_APP_ID");
+  const secretKey = values["secret-key"] ?? env("TALKJS_SECRET_KEY");
+  return {
+    port,
+    rateLimit,
+    ...(appId === undefined ? {} : { appId }),
+    ...(secretKey === undefined ? {} : { secretKey }),
+  };
+}
+
+if (import.meta.main) {
+  const { port, appId, secretKey, rateLimit } = parseArgs(Deno.args);
+  const emu = createEmulator({
+    ...(appId === undefined ? {} : { appId }),
+    ...(secretKey === undefined ? {} : { secretKey }),
+    ...(rateLimit ? {} : { rateLimit: false }),
+  });
+  Deno.serve({
+    hostname: "127.0.0.1",
+    port,
+    onListen({ hostname, port }) {
+      const base = `http://${hostname}:${port}`;
+      console.log(`TalkJS emulator listening on ${base}
+  app ID:     ${emu.appId}
+  secret key: ${emu.secretKey}   (a test key: accepted as a bearer token, or sign app tokens with it)
+  base URL:   ${base}   (createClient({ baseUrl: "${base}", appId, secretKey }))
+
+Try:
+  curl -X PUT ${base}/v1/${emu.appId}/users/alice \\
+    -H "Authorization: Bearer ${emu.secretKey}" -H "Content-Type: application/json" \\
+    -d '{"name":"Alice"}'
+  curl ${base}/v1/${emu.appId}/users/alice -H "Authorization: Bearer ${emu.secretKey}"`);
+    },
+  }, emu.app.fetch);
+}

@@ -1,0 +1,166 @@
+import type { Conversation, Message, Participation, User } from "../types.ts";
+import { createSortedIndex, type SortedIndex } from "./_index.ts";
+import type { EmulatorNotification } from "./emulator.ts";
+
+/** @internal A participation as stored: PATCH may set `access: "None"`. */
+export interface StoredParticipation {
+  access: "ReadWrite" | "Read" | "None";
+  notify: boolean | "MentionsOnly";
+}
+
+/** @internal A conversation with its messages and idempotency keys. */
+export interface ConversationRecord {
+  id: string;
+  subject: string | null;
+  photoUrl: string | null;
+  welcomeMessages: string[] | null;
+  custom: Record<string, string>;
+  participants: Record<string, StoredParticipation>;
+  createdAt: number;
+  seq: number;
+  messages: SortedIndex;
+  messagesById: Map<string, Message>;
+  /** idempotencyKey → message ID. */
+  keys: Map<string, string>;
+}
+
+/** @internal The emulator's data, with the indexes that keep lists fast. */
+export interface Store {
+  readonly users: Map<string, User>;
+  readonly userIndex: SortedIndex;
+  readonly conversations: Map<string, ConversationRecord>;
+  readonly conversationIndex: SortedIndex;
+  /** userId → IDs of the conversations the user takes part in. */
+  readonly userConversations: Map<string, Set<string>>;
+  readonly notifications: EmulatorNotification[];
+  nextSeq(): number;
+  newMessageId(): string;
+  createConversation(id: string, createdAt: number): ConversationRecord;
+  deleteConversation(id: string): boolean;
+  setParticipant(
+    conv: ConversationRecord,
+    userId: string,
+    p: StoredParticipation,
+  ): void;
+  removeParticipant(conv: ConversationRecord, userId: string): boolean;
+  addMessage(conv: ConversationRecord, message: Message): void;
+  removeMessage(conv: ConversationRecord, messageId: string): boolean;
+  lastMessage(conv: ConversationRecord): Message | null;
+  /** A detached copy of the conversation as the API answers it. */
+  view(conv: ConversationRecord): Conversation;
+  reset(): void;
+}
+
+/** @internal Creates an empty store. */
+export function createStore(): Store {
+  const users = new Map<string, User>();
+  const userIndex = createSortedIndex();
+  const conversations = new Map<string, ConversationRecord>();
+  const conversationIndex = createSortedIndex();
+  const userConversations = new Map<string, Set<string>>();
+  const notifications: EmulatorNotification[] = [];
+  let seq = 0;
+  let messageCounter = 0;
+
+  function lastMessage(conv: ConversationRecord): Message | null {
+    const id = conv.messages.newest();
+    return id === undefined ? null : conv.messagesById.get(id) ?? null;
+  }
+
+  return {
+    users,
+    userIndex,
+    conversations,
+    conversationIndex,
+    userConversations,
+    notifications,
+    nextSeq: () => ++seq,
+    newMessageId() {
+      // Sortable and unique per emulator, with a random tail so IDs look
+      // opaque like TalkJS's and never collide across emulators.
+      messageCounter++;
+      const tail = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+      return `msg_${messageCounter.toString(36).padStart(6, "0")}${tail}`;
+    },
+    createConversation(id, createdAt) {
+      const conv: ConversationRecord = {
+        id,
+        subject: null,
+        photoUrl: null,
+        welcomeMessages: null,
+        custom: {},
+        participants: {},
+        createdAt,
+        seq: ++seq,
+        messages: createSortedIndex(),
+        messagesById: new Map(),
+        keys: new Map(),
+      };
+      conversations.set(id, conv);
+      conversationIndex.insert(id, createdAt, conv.seq);
+      return conv;
+    },
+    deleteConversation(id) {
+      const conv = conversations.get(id);
+      if (!conv) return false;
+      for (const userId of Object.keys(conv.participants)) {
+        userConversations.get(userId)?.delete(id);
+      }
+      conversations.delete(id);
+      conversationIndex.remove(id);
+      return true;
+    },
+    setParticipant(conv, userId, p) {
+      conv.participants[userId] = p;
+      let set = userConversations.get(userId);
+      if (!set) userConversations.set(userId, set = new Set());
+      set.add(conv.id);
+    },
+    removeParticipant(conv, userId) {
+      if (!Object.hasOwn(conv.participants, userId)) return false;
+      delete conv.participants[userId];
+      userConversations.get(userId)?.delete(conv.id);
+      return true;
+    },
+    addMessage(conv, message) {
+      conv.messagesById.set(message.id, message);
+      conv.messages.insert(message.id, message.createdAt, ++seq);
+    },
+    removeMessage(conv, messageId) {
+      if (!conv.messagesById.delete(messageId)) return false;
+      conv.messages.remove(messageId);
+      return true;
+    },
+    lastMessage,
+    view(conv) {
+      const last = lastMessage(conv);
+      return {
+        id: conv.id,
+        subject: conv.subject,
+        photoUrl: conv.photoUrl,
+        welcomeMessages: conv.welcomeMessages
+          ? [...conv.welcomeMessages]
+          : null,
+        custom: { ...conv.custom },
+        lastMessage: last ? structuredClone(last) : null,
+        // "None" is what PATCH may set; the public type names only the two
+        // values a PUT takes.
+        participants: structuredClone(conv.participants) as Record<
+          string,
+          Participation
+        >,
+        createdAt: conv.createdAt,
+      };
+    },
+    reset() {
+      users.clear();
+      userIndex.clear();
+      conversations.clear();
+      conversationIndex.clear();
+      userConversations.clear();
+      notifications.length = 0;
+      seq = 0;
+      messageCounter = 0;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { badRequest, HttpError } from "./_http.ts";
+
+/** @internal A field check: a message (to follow the field's name) or undefined. */
+export type Check = (value: unknown) => string | undefined;
+
+/** @internal A plain object (not null, not an array). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function show(value: unknown): string {
+  try {
+    const s = JSON.stringify(value);
+    return s === undefined
+      ? String(value)
+      : s.length > 60
+      ? `${s.slice(0, 57)}...`
+      : s;
+  } catch {
+    return String(value);
+  }
+}
+
+function check(ok: (v: unknown) => boolean, rule: string): Check {
+  return (v) =>
+    ok(v) ? undefined : `must be ${rule}: current value is ${show(v)}`;
+}
+
+const isStringArray = (v: unknown): boolean =>
+  Array.isArray(v) && v.every((s) => typeof s === "string");
+
+/** @internal Checks by name. */
+export const checks = {
+  nonEmptyString: check(
+    (v) => typeof v === "string" && v.length > 0,
+    "a non-empty string",
+  ),
+  string: check((v) => typeof v === "string", "a string"),
+  nullableString: check(
+    (v) => v === null || typeof v === "string",
+    "a string or null",
+  ),
+  nullableStringArray: check(
+    (v) => v === null || isStringArray(v),
+    "an array of strings or null",
+  ),
+  idArray: check(
+    (v) =>
+      Array.isArray(v) && v.every((s) => typeof s === "string" && s.length > 0),
+    "an array of non-empty strings",
+  ),
+  stringArray: check(isStringArray, "an array of strings"),
+  /** Custom fields of users and conversations: `null` removes a key. */
+  customPatch: check(
+    (v) =>
+      isObject(v) &&
+      Object.values(v).every((x) => typeof x === "string" || x === null),
+    "an object of string (or null) values",
+  ),
+  custom: check(
+    (v) => isObject(v) && Object.values(v).every((x) => typeof x === "string"),
+    "an object of string values",
+  ),
+  timestamp: check(
+    (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
+    "a number of milliseconds since the epoch",
+  ),
+  notify: check(
+    (v) => typeof v === "boolean" || v === "MentionsOnly",
+    'true, false or "MentionsOnly"',
+  ),
+  access: check(
+    (v) => v === "ReadWrite" || v === "Read",
+    '"ReadWrite" or "Read"',
+  ),
+  accessOrNone: check(
+    (v) => v === "ReadWrite" || v === "Read" || v === "None",
+    '"ReadWrite", "Read" or "None"',
+  ),
+  oneOf: (values: readonly unknown[]): Check =>
+    check(
+      (v) => values.includes(v),
+      values.map((x) => JSON.stringify(x)).join(" or "),
+    ),
+} as const;
+
+/**
+ * @internal Checks every field of `input` against `schema`: `[field, message]`
+ * pairs for each bad or unknown field, and for each `required` field missing.
+ */
+export function problems(
+  input: Record<string, unknown>,
+  schema: Record<string, Check>,
+  required: readonly string[] = [],
+): [string, string][] {
+  const out: [string, string][] = [];
+  for (const [key, value] of Object.entries(input)) {
+    const c = Object.hasOwn(schema, key) ? schema[key] : undefined;
+    if (!c) out.push([key, "is not a known field"]);
+    else {
+      const message = c(value);
+      if (message) out.push([key, message]);
+    }
+  }
+  for (const key of required) {
+    if (input[key] === undefined) out.push([key, "is required"]);
+  }
+  return out;
+}
+
+/** @internal Throws a 400 naming every problem, each field prefixed. */
+export function assertValid(found: [string, string][], prefix = ""): void {
+  if (found.length === 0) return;
+  const reasons: Record<string, string> = {};
+  for (const [k, m] of found) reasons[prefix + k] = m;
+  throw new HttpError(400, reasons);
+}
+
+/** @internal The body as an object, or a 400 naming `body`. */
+export function requireObject(
+  value: unknown,
+  field = "body",
+): Record<string, unknown> {
+  if (!isObject(value)) {
+    badRequest(field, `must be a JSON object: current value is ${show(value)}`);
+  }
+  return value;
+}
+
+/** @internal The body as an array of 1 to `max` items, or a 400 naming `body`. */
+export function requireArray(
+  value: unknown,
+  max: number,
+  field = "body",
+): unknown[] {
+  if (!Array.isArray(value) || value.length < 1 || value.length > max) {
+    badRequest(
+      field,
+      `must be an array of 1 to ${max} items: current value is ${show(value)}`,
+    );
+  }
+  return value;
+}
+
+/** @internal Merges custom fields; `null` removes a key. */
+export function mergeCustom(
+  target: Record<string, string>,
+  patch: Record<string, unknown>,
+): Record<string, string> {
+  const out = { ...target };
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete out[k];
+    else out[k] = v as string;
+  }
+  return out;
+}
+
+export { show };

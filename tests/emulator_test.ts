@@ -1,0 +1,1284 @@
+import assert from "node:assert/strict";
+import { SignJWT } from "jose";
+import { createAppToken, createUserToken } from "../src/auth.ts";
+import type { Clock } from "../src/clock.ts";
+import type { Conversation, Message, User } from "../src/types.ts";
+import {
+  createEmulator,
+  type Emulator,
+  type EmulatorOptions,
+} from "../testing.ts";
+import { createManualClock } from "../src/manual_clock.ts";
+
+interface Answer {
+  status: number;
+  // deno-lint-ignore no-explicit-any
+  body: any;
+  headers: Headers;
+}
+
+interface Harness {
+  emu: Emulator;
+  call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<Answer>;
+  raw(path: string, init?: RequestInit): Promise<Response>;
+}
+
+/** An emulator plus a helper that sends raw requests with a fresh app token. */
+function setup(options: EmulatorOptions = {}): Harness {
+  const emu = createEmulator({ rateLimit: false, ...options });
+  const clock: Clock | undefined = options.clock;
+  const raw = (path: string, init?: RequestInit) =>
+    emu.fetch(`${emu.baseUrl}/v1/${emu.appId}${path}`, init);
+  async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<Answer> {
+    const token = await createAppToken({
+      appId: emu.appId,
+      secretKey: emu.secretKey,
+      ...(clock ? { clock } : {}),
+    });
+    const res = await raw(path, {
+      method,
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text ? JSON.parse(text) : undefined,
+      headers: res.headers,
+    };
+  }
+  return { emu, call, raw };
+}
+
+async function seedConversation(
+  h: Harness,
+  id = "c1",
+  users = ["alice", "bob"],
+): Promise<void> {
+  for (const u of users) {
+    assert.equal((await h.call("PUT", `/users/${u}`, { name: u })).status, 200);
+  }
+  assert.equal(
+    (await h.call("PUT", `/conversations/${id}`, { participants: users }))
+      .status,
+    200,
+  );
+}
+
+const bearer = (token: string) => ({
+  headers: { authorization: `Bearer ${token}` },
+});
+
+// ---------------------------------------------------------------- auth
+
+Deno.test("createEmulator() accepts an app token and the legacy secret key", async () => {
+  const h = setup();
+  assert.equal((await h.call("GET", "/users")).status, 200);
+  const res = await h.raw("/users", bearer(h.emu.secretKey));
+  assert.equal(res.status, 200);
+  assert.deepEqual(await res.json(), { data: [] });
+});
+
+Deno.test("createEmulator() answers 401 JSON to missing, foreign, expired, user and unsigned tokens", async () => {
+  const clock = createManualClock(1_700_000_000_000);
+  const h = setup({ clock });
+  const { appId, secretKey } = h.emu;
+  const expired = await createAppToken({
+    appId,
+    secretKey,
+    clock,
+    ttlSeconds: 30,
+  });
+  const otherApp = await createAppToken({ appId: "tOther", secretKey, clock });
+  const wrongKey = await createAppToken({
+    appId,
+    secretKey: "sk_test_wrong",
+    clock,
+  });
+  const userToken = await createUserToken({
+    appId,
+    secretKey,
+    userId: "alice",
+    clock,
+  });
+  const noExp = await new SignJWT({ tokenType: "app" }).setProtectedHeader({
+    alg: "HS256",
+  })
+    .setIssuer(appId).sign(new TextEncoder().encode(secretKey));
+  const b64 = (o: unknown) =>
+    btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(
+      /\//g,
+      "_",
+    );
+  const unsigned = `${b64({ alg: "none", typ: "JWT" })}.${
+    b64({
+      tokenType: "app",
+      iss: appId,
+      exp: Math.floor(clock.now() / 1000) + 60,
+    })
+  }.`;
+  await clock.advance(31_000);
+  const cases: [string, RequestInit][] = [
+    ["missing", {}],
+    ["not bearer", { headers: { authorization: `Basic ${btoa("a:b")}` } }],
+    ["expired", bearer(expired)],
+    ["another app", bearer(otherApp)],
+    ["wrong key", bearer(wrongKey)],
+    ["user token", bearer(userToken)],
+    ["no exp", bearer(noExp)],
+    ["alg none", bearer(unsigned)],
+    ["garbage", bearer("not.a.jwt")],
+    ["other secret", bearer("sk_test_other")],
+  ];
+  for (const [name, init] of cases) {
+    const res = await h.raw("/users", init);
+    assert.equal(res.status, 401, name);
+    const body = await res.json();
+    assert.equal(body.errorCode, "UNAUTHORIZED", name);
+    assert.ok(body.reasons.authorization, name);
+    const text = JSON.stringify(body);
+    assert.ok(
+      !text.includes(secretKey) && !text.includes("eyJ"),
+      `${name} leaks: ${text}`,
+    );
+  }
+  const fresh = await createAppToken({ appId, secretKey, clock });
+  assert.equal((await h.raw("/users", bearer(fresh))).status, 200);
+});
+
+Deno.test("createEmulator() answers 401 for a path of another app ID", async () => {
+  const h = setup();
+  const res = await h.emu.fetch(
+    `${h.emu.baseUrl}/v1/tOther/users`,
+    bearer(h.emu.secretKey),
+  );
+  assert.equal(res.status, 401);
+  assert.equal((await res.json()).errorCode, "UNAUTHORIZED");
+});
+
+// ---------------------------------------------------------------- HTTP basics
+
+Deno.test("createEmulator() answers 404 JSON to unknown endpoints", async () => {
+  const h = setup();
+  const a = await h.call("GET", "/nope");
+  assert.equal(a.status, 404);
+  assert.equal(a.body.errorCode, "NOT_FOUND");
+  assert.equal((await h.call("POST", "/users/alice", {})).status, 404);
+  const outside = await h.emu.fetch(`${h.emu.baseUrl}/v2/x`);
+  assert.equal(outside.status, 404);
+  assert.equal((await outside.json()).errorCode, "NOT_FOUND");
+});
+
+Deno.test("createEmulator() requires JSON bodies on non-GET requests, except an empty DELETE", async () => {
+  const h = setup();
+  const token = await createAppToken({
+    appId: h.emu.appId,
+    secretKey: h.emu.secretKey,
+  });
+  const noType = await h.raw("/users/alice", {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "text/plain" },
+    body: JSON.stringify({ name: "Alice" }),
+  });
+  assert.equal(noType.status, 400);
+  assert.ok((await noType.json()).reasons["content-type"]);
+  const badJson = await h.raw("/users/alice", {
+    method: "PUT",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json; charset=utf-8",
+    },
+    body: "{name:",
+  });
+  assert.equal(badJson.status, 400);
+  assert.deepEqual(Object.keys((await badJson.json()).reasons), ["body"]);
+  assert.equal(h.emu.store.users().length, 0);
+  await seedConversation(h);
+  const del = await h.raw("/conversations/c1", {
+    method: "DELETE",
+    headers: { authorization: `Bearer ${token}` },
+  });
+  assert.equal(del.status, 200);
+  assert.deepEqual(await del.json(), {});
+});
+
+// ---------------------------------------------------------------- users
+
+Deno.test("createEmulator() creates users with the clock's time and merges only sent fields", async () => {
+  const clock = createManualClock(1_000_000);
+  const h = setup({ clock });
+  const created = await h.call("PUT", "/users/alice", {
+    name: "Alice",
+    email: ["a@example.com"],
+    custom: { team: "red", tier: "gold" },
+  });
+  assert.deepEqual(created, {
+    status: 200,
+    body: {},
+    headers: created.headers,
+  });
+  await clock.advance(5_000);
+  await h.call("PUT", "/users/alice", {
+    role: "admin",
+    custom: { tier: "silver", team: null },
+  });
+  const got = await h.call("GET", "/users/alice");
+  assert.equal(got.status, 200);
+  assert.deepEqual(
+    got.body,
+    {
+      id: "alice",
+      name: "Alice",
+      email: ["a@example.com"],
+      phone: null,
+      photoUrl: null,
+      welcomeMessage: null,
+      role: "admin",
+      locale: null,
+      custom: { tier: "silver" },
+      createdAt: 1_000_000,
+    } satisfies User,
+  );
+});
+
+Deno.test("createEmulator() answers 400 naming the field for bad users and 404 for unknown ones", async () => {
+  const h = setup();
+  const noName = await h.call("PUT", "/users/bob", {
+    email: ["b@example.com"],
+  });
+  assert.equal(noName.status, 400);
+  assert.equal(noName.body.errorCode, "BAD_REQUEST");
+  assert.deepEqual(Object.keys(noName.body.reasons), ["name"]);
+  const badEmail = await h.call("PUT", "/users/bob", { name: "Bob", email: 5 });
+  assert.deepEqual(Object.keys(badEmail.body.reasons), ["email"]);
+  const unknown = await h.call("PUT", "/users/bob", {
+    name: "Bob",
+    nickname: "B",
+  });
+  assert.deepEqual(Object.keys(unknown.body.reasons), ["nickname"]);
+  assert.equal((await h.call("PUT", "/users/bob", [1])).status, 400);
+  assert.equal((await h.call("GET", "/users/bob")).status, 404);
+  assert.equal(h.emu.store.users().length, 0);
+});
+
+Deno.test("createEmulator() PUT /users stores up to 100 users all or nothing", async () => {
+  const h = setup();
+  await h.call("PUT", "/users/carol", { name: "Carol" });
+  const bad = await h.call("PUT", "/users", {
+    alice: { name: "Alice" },
+    bob: { email: ["b@example.com"] },
+    carol: { role: 7 },
+  });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(Object.keys(bad.body.reasons).sort(), [
+    "bob.name",
+    "carol.role",
+  ]);
+  assert.deepEqual(h.emu.store.users().map((u) => u.id), ["carol"]);
+
+  const ok = await h.call("PUT", "/users", {
+    alice: { name: "Alice" },
+    carol: { role: "admin" },
+  });
+  assert.deepEqual([ok.status, ok.body], [200, {}]);
+  assert.equal(h.emu.store.user("carol")?.role, "admin");
+  assert.equal(h.emu.store.user("alice")?.name, "Alice");
+
+  const many = Object.fromEntries(
+    Array.from({ length: 101 }, (_, i) => [`u${i}`, { name: "U" }]),
+  );
+  const tooMany = await h.call("PUT", "/users", many);
+  assert.equal(tooMany.status, 400);
+  assert.ok(tooMany.body.reasons.body);
+});
+
+Deno.test("createEmulator() lists users newest first with limit and startingAfter", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  for (let i = 0; i < 25; i++) {
+    await h.call("PUT", `/users/u${i}`, { name: `U${i}` });
+    if (i % 2) await clock.advance(1); // pairs share a createdAt: ties go to the later one
+  }
+  const first = await h.call("GET", "/users");
+  assert.equal(first.body.data.length, 10);
+  assert.deepEqual(first.body.data.slice(0, 3).map((u: User) => u.id), [
+    "u24",
+    "u23",
+    "u22",
+  ]);
+  const ids: string[] = [];
+  let after: string | undefined;
+  for (;;) {
+    const page = await h.call(
+      "GET",
+      `/users?limit=7${after ? `&startingAfter=${after}` : ""}`,
+    );
+    ids.push(...page.body.data.map((u: User) => u.id));
+    if (page.body.data.length < 7) break;
+    after = ids[ids.length - 1];
+  }
+  assert.deepEqual(ids, Array.from({ length: 25 }, (_, i) => `u${24 - i}`));
+  for (const limit of ["0", "101", "abc", "1.5", ""]) {
+    const res = await h.call("GET", `/users?limit=${limit}`);
+    assert.equal(res.status, 400, limit);
+    assert.ok(res.body.reasons.limit, limit);
+  }
+  const unknown = await h.call("GET", "/users?startingAfter=nobody");
+  assert.equal(unknown.status, 400);
+  assert.ok(unknown.body.reasons.startingAfter);
+  assert.equal((await h.call("GET", "/users?limit=100")).body.data.length, 25);
+});
+
+// ---------------------------------------------------------------- conversations
+
+Deno.test("createEmulator() merges conversations and never removes participants", async () => {
+  const clock = createManualClock(42);
+  const h = setup({ clock });
+  await h.call("PUT", "/conversations/c1", {
+    participants: ["alice"],
+    subject: "Hello",
+    custom: { a: "1" },
+  });
+  await h.call("PUT", "/conversations/c1/participants/alice", {
+    access: "Read",
+    notify: false,
+  });
+  await h.call("PUT", "/conversations/c1", {
+    participants: ["bob", "alice"],
+    custom: { b: "2" },
+  });
+  const got = await h.call("GET", "/conversations/c1");
+  assert.deepEqual(
+    got.body,
+    {
+      id: "c1",
+      subject: "Hello",
+      photoUrl: null,
+      welcomeMessages: null,
+      custom: { a: "1", b: "2" },
+      lastMessage: null,
+      participants: {
+        alice: { access: "Read", notify: false },
+        bob: { access: "ReadWrite", notify: true },
+      },
+      createdAt: 42,
+    } satisfies Conversation,
+  );
+  const bad = await h.call("PUT", "/conversations/c1", { participants: "bob" });
+  assert.deepEqual([bad.status, Object.keys(bad.body.reasons)], [400, [
+    "participants",
+  ]]);
+  assert.equal((await h.call("GET", "/conversations/nope")).status, 404);
+});
+
+Deno.test("createEmulator() deletes a conversation with its messages", async () => {
+  const h = setup();
+  await seedConversation(h);
+  await h.call("POST", "/conversations/c1/messages", [
+    { type: "UserMessage", sender: "alice", text: "hi" },
+  ]);
+  assert.equal(h.emu.store.messages().length, 1);
+  assert.deepEqual((await h.call("DELETE", "/conversations/c1")).body, {});
+  assert.equal((await h.call("GET", "/conversations/c1")).status, 404);
+  assert.equal((await h.call("GET", "/conversations/c1/messages")).status, 404);
+  assert.equal(h.emu.store.messages().length, 0);
+  assert.equal((await h.call("DELETE", "/conversations/c1")).status, 404);
+  assert.deepEqual((await h.call("GET", "/users/alice/conversations")).body, {
+    data: [],
+  });
+});
+
+Deno.test("createEmulator() lists conversations with limit up to 30 and lastMessage filters", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  for (let i = 0; i < 35; i++) {
+    await h.call("PUT", `/conversations/c${i}`, { participants: ["alice"] });
+    await clock.advance(10);
+  }
+  await h.call("POST", "/conversations/c3/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "x",
+  }]);
+  await clock.advance(100);
+  await h.call("POST", "/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "y",
+  }]);
+  const t3 = h.emu.store.conversation("c3")!.lastMessage!.createdAt;
+
+  const page = await h.call("GET", "/conversations?limit=30");
+  assert.equal(page.body.data.length, 30);
+  assert.equal(page.body.data[0].id, "c34");
+  const next = await h.call("GET", "/conversations?limit=30&startingAfter=c5");
+  assert.deepEqual(next.body.data.map((c: Conversation) => c.id), [
+    "c4",
+    "c3",
+    "c2",
+    "c1",
+    "c0",
+  ]);
+  assert.equal((await h.call("GET", "/conversations?limit=31")).status, 400);
+  assert.equal(
+    (await h.call("GET", "/conversations?startingAfter=zzz")).status,
+    400,
+  );
+
+  const before = await h.call(
+    "GET",
+    `/conversations?lastMessageBefore=${t3 + 1}`,
+  );
+  assert.deepEqual(before.body.data.map((c: Conversation) => c.id), ["c3"]);
+  const after = await h.call("GET", `/conversations?lastMessageAfter=${t3}`);
+  assert.deepEqual(after.body.data.map((c: Conversation) => c.id), ["c1"]);
+  const byLast = await h.call(
+    "GET",
+    "/conversations?orderBy=lastMessageTs&limit=3",
+  );
+  assert.deepEqual(byLast.body.data.map((c: Conversation) => c.id), [
+    "c1",
+    "c3",
+    "c34",
+  ]);
+  const asc = await h.call(
+    "GET",
+    "/conversations?orderDirection=ASC&limit=2&startingAfter=c0",
+  );
+  assert.deepEqual(asc.body.data.map((c: Conversation) => c.id), ["c1", "c2"]);
+  assert.equal(
+    (await h.call("GET", "/conversations?lastMessageBefore=soon")).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("GET", "/conversations?orderBy=name")).status,
+    400,
+  );
+});
+
+Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", async () => {
+  const h = setup();
+  await seedConversation(h, "c1", ["alice"]);
+  assert.equal(
+    (await h.call("PUT", "/conversations/nope/participants/alice", {})).status,
+    404,
+  );
+  assert.equal(
+    (await h.call("PUT", "/conversations/c1/participants/bob", {})).status,
+    200,
+  );
+  assert.deepEqual(h.emu.store.conversation("c1")!.participants.bob, {
+    access: "ReadWrite",
+    notify: true,
+  });
+  await h.call("PUT", "/conversations/c1/participants/bob", {
+    notify: "MentionsOnly",
+  });
+  await h.call("PATCH", "/conversations/c1/participants/bob", {
+    access: "None",
+  });
+  assert.deepEqual(h.emu.store.conversation("c1")!.participants.bob, {
+    access: "None",
+    notify: "MentionsOnly",
+  } as unknown);
+  const badPut = await h.call("PUT", "/conversations/c1/participants/bob", {
+    access: "None",
+  });
+  assert.deepEqual([badPut.status, Object.keys(badPut.body.reasons)], [400, [
+    "access",
+  ]]);
+  assert.equal(
+    (await h.call("PATCH", "/conversations/c1/participants/zed", {
+      notify: false,
+    })).status,
+    404,
+  );
+  assert.equal(
+    (await h.call("DELETE", "/conversations/c1/participants/bob")).status,
+    200,
+  );
+  assert.deepEqual(Object.keys(h.emu.store.conversation("c1")!.participants), [
+    "alice",
+  ]);
+  assert.equal(
+    (await h.call("DELETE", "/conversations/c1/participants/bob")).status,
+    404,
+  );
+  assert.equal(
+    (await h.call("DELETE", "/conversations/nope/participants/bob")).status,
+    404,
+  );
+});
+
+// ---------------------------------------------------------------- messages
+
+Deno.test("createEmulator() stores sent messages from participants only", async () => {
+  const clock = createManualClock(5_000);
+  const h = setup({ clock });
+  await seedConversation(h);
+  const stranger = await h.call("POST", "/conversations/c1/messages", [
+    { type: "UserMessage", sender: "alice", text: "ok" },
+    { type: "UserMessage", sender: "mallory", text: "hi" },
+  ]);
+  assert.equal(stranger.status, 400);
+  assert.deepEqual(Object.keys(stranger.body.reasons), ["[1].sender"]);
+  assert.equal(h.emu.store.messages("c1").length, 0);
+  for (
+    const body of [
+      [],
+      Array.from({ length: 11 }, () => ({ type: "SystemMessage", text: "x" })),
+      {},
+    ]
+  ) {
+    assert.equal(
+      (await h.call("POST", "/conversations/c1/messages", body)).status,
+      400,
+    );
+  }
+  assert.equal(
+    (await h.call("POST", "/conversations/zz/messages", [{
+      type: "SystemMessage",
+      text: "x",
+    }])).status,
+    404,
+  );
+
+  const sent = await h.call("POST", "/conversations/c1/messages", [
+    { type: "UserMessage", sender: "alice", text: "Hi", custom: { k: "v" } },
+    { type: "SystemMessage", text: "Bob joined" },
+  ]);
+  assert.deepEqual([sent.status, sent.body], [200, {}]);
+  const [m1, m2] = h.emu.store.messages("c1") as [Message, Message];
+  assert.equal(m1.senderId, "alice");
+  assert.equal(m1.origin, "rest");
+  assert.equal(m1.createdAt, 5_000);
+  assert.deepEqual(m1.custom, { k: "v" });
+  assert.equal(m2.type, "SystemMessage");
+  assert.equal(m2.senderId, null);
+  const conv = await h.call("GET", "/conversations/c1");
+  assert.equal(conv.body.lastMessage.id, m2.id);
+});
+
+Deno.test("createEmulator() deduplicates sends by idempotencyKey", async () => {
+  const h = setup();
+  await seedConversation(h);
+  const msg = {
+    type: "UserMessage",
+    sender: "alice",
+    text: "once",
+    idempotencyKey: "k1",
+  };
+  assert.deepEqual(
+    (await h.call("POST", "/conversations/c1/messages", [msg])).body,
+    {},
+  );
+  const again = await h.call("POST", "/conversations/c1/messages", [msg, {
+    ...msg,
+    idempotencyKey: "k2",
+  }]);
+  assert.deepEqual([again.status, again.body], [200, {}]);
+  assert.deepEqual(h.emu.store.messages("c1").map((m) => m.text), [
+    "once",
+    "once",
+  ]);
+  await h.call("POST", "/conversations/c1/messages", [msg, msg]);
+  assert.equal(h.emu.store.messages("c1").length, 2);
+});
+
+Deno.test("createEmulator() lists, gets, edits and deletes messages", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  await seedConversation(h);
+  for (let i = 0; i < 12; i++) {
+    await h.call("POST", "/conversations/c1/messages", [{
+      type: "UserMessage",
+      sender: "bob",
+      text: `m${i}`,
+    }]);
+    await clock.advance(1);
+  }
+  const page = await h.call("GET", "/conversations/c1/messages");
+  assert.equal(page.body.data.length, 10);
+  assert.equal(page.body.data[0].text, "m11");
+  const rest = await h.call(
+    "GET",
+    `/conversations/c1/messages?limit=100&startingAfter=${
+      page.body.data[9].id
+    }`,
+  );
+  assert.deepEqual(rest.body.data.map((m: Message) => m.text), ["m1", "m0"]);
+  assert.equal(
+    (await h.call("GET", "/conversations/c1/messages?limit=101")).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("GET", "/conversations/c1/messages?startingAfter=msg_x"))
+      .status,
+    400,
+  );
+
+  const id = page.body.data[0].id as string;
+  const one = await h.call("GET", `/conversations/c1/messages/${id}`);
+  assert.equal(one.body.text, "m11");
+  assert.equal(one.body.editedAt, null);
+  await clock.advance(500);
+  assert.deepEqual(
+    (await h.call("PUT", `/conversations/c1/messages/${id}`, {
+      text: "edited",
+    })).body,
+    {},
+  );
+  const edited = await h.call("GET", `/conversations/c1/messages/${id}`);
+  assert.deepEqual([edited.body.text, edited.body.editedAt], [
+    "edited",
+    clock.now(),
+  ]);
+  assert.equal(
+    (await h.call("GET", "/conversations/c1")).body.lastMessage.text,
+    "edited",
+  );
+  assert.equal(
+    (await h.call("PUT", `/conversations/c1/messages/${id}`, { text: 5 }))
+      .status,
+    400,
+  );
+
+  assert.deepEqual(
+    (await h.call("DELETE", `/conversations/c1/messages/${id}`)).body,
+    {},
+  );
+  assert.equal(
+    (await h.call("GET", `/conversations/c1/messages/${id}`)).status,
+    404,
+  );
+  assert.equal(
+    (await h.call("DELETE", `/conversations/c1/messages/${id}`)).status,
+    404,
+  );
+  assert.equal(
+    (await h.call("GET", "/conversations/c1")).body.lastMessage.text,
+    "m10",
+  );
+});
+
+Deno.test("createEmulator() imports messages at their timestamps without deduplication", async () => {
+  const clock = createManualClock(1_000_000);
+  const h = setup({ clock });
+  await seedConversation(h);
+  await h.call("POST", "/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "now",
+  }]);
+  const old = {
+    type: "UserMessage",
+    sender: "bob",
+    text: "old",
+    timestamp: 500,
+    readBy: ["alice"],
+  };
+  const res = await h.call("POST", "/import/conversations/c1/messages", [
+    old,
+    old,
+    { ...old, text: "older", timestamp: 100 },
+  ]);
+  assert.deepEqual([res.status, res.body], [200, {}]);
+  const list = await h.call("GET", "/conversations/c1/messages");
+  assert.deepEqual(list.body.data.map((m: Message) => m.text), [
+    "now",
+    "old",
+    "old",
+    "older",
+  ]);
+  assert.deepEqual(list.body.data.map((m: Message) => m.origin), [
+    "rest",
+    "import",
+    "import",
+    "import",
+  ]);
+  assert.equal(list.body.data[1].createdAt, 500);
+  assert.deepEqual(list.body.data[1].readBy, ["alice"]);
+  assert.equal(
+    (await h.call("GET", "/conversations/c1")).body.lastMessage.text,
+    "now",
+  );
+  const noTs = await h.call("POST", "/import/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "bob",
+    text: "x",
+  }]);
+  assert.deepEqual([noTs.status, Object.keys(noTs.body.reasons)], [400, [
+    "[0].timestamp",
+  ]]);
+});
+
+Deno.test("createEmulator() validates and records notifications", async () => {
+  const clock = createManualClock(7);
+  const h = setup({ clock });
+  await seedConversation(h);
+  assert.deepEqual(
+    (await h.call("POST", "/conversations/c1/notifications", {
+      channels: ["email"],
+    })).body,
+    {},
+  );
+  await h.call("POST", "/conversations/c1/notifications", {
+    channels: ["sms", "email"],
+    recipients: ["bob"],
+  });
+  assert.equal(
+    (await h.call("POST", "/conversations/c1/notifications", {
+      channels: ["fax"],
+    })).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("POST", "/conversations/c1/notifications", {
+      channels: ["sms"],
+      recipients: ["zed"],
+    })).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("POST", "/conversations/zz/notifications", {
+      channels: ["sms"],
+    })).status,
+    404,
+  );
+  assert.deepEqual(h.emu.store.notifications(), [
+    {
+      conversationId: "c1",
+      channels: ["email"],
+      recipients: ["alice", "bob"],
+      createdAt: 7,
+    },
+    {
+      conversationId: "c1",
+      channels: ["sms", "email"],
+      recipients: ["bob"],
+      createdAt: 7,
+    },
+  ]);
+});
+
+Deno.test("createEmulator() lists a user's conversations with unreadsOnly and limit up to 30", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  await seedConversation(h, "c1");
+  await clock.advance(1);
+  await h.call("PUT", "/conversations/c2", { participants: ["alice"] });
+  await clock.advance(1);
+  await h.call("PUT", "/conversations/c3", { participants: ["bob"] });
+  await h.call("POST", "/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "bob",
+    text: "hi",
+  }]);
+  await h.call("POST", "/conversations/c2/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "me",
+  }]);
+
+  const all = await h.call("GET", "/users/alice/conversations");
+  assert.deepEqual(all.body.data.map((c: Conversation) => c.id), ["c2", "c1"]);
+  const unread = await h.call(
+    "GET",
+    "/users/alice/conversations?unreadsOnly=true",
+  );
+  assert.deepEqual(unread.body.data.map((c: Conversation) => c.id), ["c1"]);
+  const paged = await h.call(
+    "GET",
+    "/users/alice/conversations?limit=1&startingAfter=c2",
+  );
+  assert.deepEqual(paged.body.data.map((c: Conversation) => c.id), ["c1"]);
+  assert.equal(
+    (await h.call("GET", "/users/alice/conversations?limit=31")).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("GET", "/users/alice/conversations?startingAfter=c3")).status,
+    400,
+  );
+  assert.equal(
+    (await h.call("GET", "/users/alice/conversations?unreadsOnly=maybe"))
+      .status,
+    400,
+  );
+  assert.equal(
+    (await h.call("GET", "/users/nobody/conversations")).status,
+    404,
+  );
+});
+
+// ---------------------------------------------------------------- batch
+
+Deno.test("createEmulator() runs /batch operations through the same routes", async () => {
+  const h = setup();
+  const res = await h.call("POST", "/batch", [
+    [1, "PUT", "/users/alice", { name: "Alice" }],
+    ["two", "GET", "/users/alice"],
+    [3, "GET", "/users?limit=500"],
+    [4, "PUT", "/users/bob", {}],
+    [5, "GET", "/users/nobody"],
+  ]);
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.map((r: unknown[]) => [r[0], r[1]]), [
+    [1, 200],
+    ["two", 200],
+    [3, 400],
+    [4, 400],
+    [5, 404],
+  ]);
+  assert.deepEqual(res.body[0][2], {});
+  assert.equal(res.body[1][2].name, "Alice");
+  assert.ok(res.body[2][2].reasons.limit);
+  assert.equal((await h.call("POST", "/batch", [])).status, 400);
+  assert.equal(
+    (await h.call("POST", "/batch", [[1, "GET", "users"]])).status,
+    400,
+  );
+  assert.equal(
+    (await h.call(
+      "POST",
+      "/batch",
+      Array.from({ length: 11 }, (_, i) => [i, "GET", "/users"]),
+    )).status,
+    400,
+  );
+});
+
+Deno.test("createEmulator() limits /batch to 1 request/s without counting operations against the main limit", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock, rateLimit: { burst: 3, perSecond: 1 } });
+  const ops = Array.from(
+    { length: 10 },
+    (_, i) => [i, "PUT", `/users/u${i}`, { name: "U" }],
+  );
+  const first = await h.call("POST", "/batch", ops);
+  assert.equal(first.status, 200);
+  assert.ok(first.body.every((r: unknown[]) => r[1] === 200));
+  const second = await h.call("POST", "/batch", ops);
+  assert.equal(second.status, 429);
+  assert.equal(second.headers.get("retry-after"), "1");
+  await clock.advance(1_000);
+  assert.equal((await h.call("POST", "/batch", ops)).status, 200);
+  assert.equal(h.emu.stats.requests, 3);
+  assert.equal(h.emu.stats.rateLimited, 1);
+});
+
+// ---------------------------------------------------------------- rate limit
+
+Deno.test("createEmulator() answers 429 with Retry-After past burst and queue", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock, rateLimit: { burst: 3, perSecond: 2, queue: 2 } });
+  const get = () => h.raw("/users", bearer(h.emu.secretKey));
+  const immediate = await Promise.all([get(), get(), get()]);
+  assert.deepEqual(immediate.map((r) => r.status), [200, 200, 200]);
+  let settled = 0;
+  const queued = [get(), get()].map((p) => p.then((r) => (settled++, r)));
+  const refused = await get();
+  assert.equal(refused.status, 429);
+  assert.equal(refused.headers.get("retry-after"), "1");
+  assert.equal((await refused.json()).errorCode, "TOO_MANY_REQUESTS");
+  assert.equal(settled, 0);
+  await clock.advance(499);
+  assert.equal(settled, 0);
+  await clock.advance(1);
+  assert.equal(settled, 1);
+  await clock.advance(500);
+  assert.deepEqual((await Promise.all(queued)).map((r) => r.status), [
+    200,
+    200,
+  ]);
+  assert.equal(h.emu.stats.rateLimited, 1);
+  // The bucket refills 2/s: after 1 s two more go straight through.
+  await clock.advance(1_000);
+  assert.deepEqual((await Promise.all([get(), get()])).map((r) => r.status), [
+    200,
+    200,
+  ]);
+});
+
+Deno.test("createEmulator() defaults to TalkJS's limit: 600 before the first 429, then 9/s", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({ clock });
+  const get = () =>
+    emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, bearer(emu.secretKey));
+  const first = Array.from({ length: 500 }, get);
+  const queued = Array.from({ length: 100 }, get);
+  const refused = await get();
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  assert.ok((await Promise.all(first)).every((r) => r.status === 200));
+  assert.equal(clock.pending, 100);
+  await clock.advance(100_000 / 9 + 1);
+  assert.ok((await Promise.all(queued)).every((r) => r.status === 200));
+  await clock.advance(112); // one more token refilled
+  assert.equal((await get()).status, 200);
+  assert.equal(emu.stats.requests, 602);
+  assert.equal(emu.stats.rateLimited, 1);
+});
+
+Deno.test("createEmulator() counts the rate limit on arrival, before auth, per app ID", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({ clock, rateLimit: { burst: 2, perSecond: 1 } });
+  const url = `${emu.baseUrl}/v1/${emu.appId}/users`;
+  assert.equal((await emu.fetch(url)).status, 401);
+  assert.equal((await emu.fetch(url, bearer("wrong"))).status, 401);
+  assert.equal((await emu.fetch(url, bearer(emu.secretKey))).status, 429);
+  // Another app ID in the path has its own bucket (and is a 401).
+  assert.equal((await emu.fetch(`${emu.baseUrl}/v1/tOther/users`)).status, 401);
+  await clock.advance(1_000);
+  assert.equal((await emu.fetch(url, bearer(emu.secretKey))).status, 200);
+});
+
+Deno.test("createEmulator() with rateLimit false never answers 429", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const get = () =>
+    emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, bearer(emu.secretKey));
+  const all = await Promise.all(Array.from({ length: 700 }, get));
+  assert.ok(all.every((r) => r.status === 200));
+});
+
+Deno.test("createEmulator() rejects invalid options with a RangeError naming them", () => {
+  assert.throws(
+    () => createEmulator({ rateLimit: { burst: 0, perSecond: 1 } }),
+    /rateLimit\.burst/,
+  );
+  assert.throws(
+    () => createEmulator({ rateLimit: { burst: 1, perSecond: 0 } }),
+    /rateLimit\.perSecond/,
+  );
+  assert.throws(() => createEmulator({ appId: "a/b" }), /appId/);
+  assert.throws(
+    () => createEmulator({ secretKey: "" }),
+    (e: Error) => !e.message.includes("sk_"),
+  );
+});
+
+// ---------------------------------------------------------------- abort
+
+Deno.test("createEmulator() fetch rejects with the abort reason while queued or delayed", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({
+    clock,
+    rateLimit: { burst: 1, perSecond: 1, queue: 5 },
+  });
+  const url = `${emu.baseUrl}/v1/${emu.appId}/users`;
+  const init = (signal: AbortSignal): RequestInit => ({
+    ...bearer(emu.secretKey),
+    signal,
+  });
+
+  const already = new AbortController();
+  already.abort(new Error("before"));
+  await assert.rejects(emu.fetch(url, init(already.signal)), {
+    message: "before",
+  });
+
+  assert.equal((await emu.fetch(url, bearer(emu.secretKey))).status, 200);
+  const queuedCtl = new AbortController();
+  const queued = emu.fetch(url, init(queuedCtl.signal));
+  await clock.advance(10);
+  assert.equal(clock.pending, 1);
+  queuedCtl.abort(new Error("gave up"));
+  await assert.rejects(queued, { message: "gave up" });
+  assert.equal(clock.pending, 0);
+
+  await clock.advance(2_000);
+  emu.faults.inject({ delayMs: 60_000 });
+  const delayedCtl = new AbortController();
+  const delayed = emu.fetch(url, init(delayedCtl.signal));
+  await clock.advance(1_000);
+  delayedCtl.abort(new DOMException("timeout", "TimeoutError"));
+  await assert.rejects(delayed, { name: "TimeoutError" });
+});
+
+// ---------------------------------------------------------------- faults
+
+Deno.test("createEmulator() faults answer a status with Retry-After before doing any work", async () => {
+  const h = setup();
+  h.emu.faults.inject({
+    status: 503,
+    retryAfter: 3,
+    path: "/users",
+    method: "put",
+    times: 2,
+  });
+  const a = await h.call("PUT", "/users/alice", { name: "Alice" });
+  assert.deepEqual([a.status, a.headers.get("retry-after"), a.body.errorCode], [
+    503,
+    "3",
+    "SERVICE_UNAVAILABLE",
+  ]);
+  assert.equal(h.emu.store.users().length, 0);
+  assert.equal((await h.call("GET", "/users")).status, 200); // method does not match
+  assert.equal(
+    (await h.call("PUT", "/users/alice", { name: "Alice" })).status,
+    503,
+  );
+  assert.equal(
+    (await h.call("PUT", "/users/alice", { name: "Alice" })).status,
+    200,
+  );
+
+  h.emu.faults.inject({ status: 429, path: /^\/conversations\/[^/]+$/ });
+  assert.equal((await h.call("GET", "/conversations")).status, 200);
+  const limited = await h.call("GET", "/conversations/c1");
+  assert.equal(limited.status, 429);
+  assert.equal(limited.headers.get("retry-after"), null);
+  assert.equal(h.emu.stats.rateLimited, 1);
+
+  h.emu.faults.inject({ status: 500, times: Infinity });
+  h.emu.faults.clear();
+  assert.equal((await h.call("GET", "/users")).status, 200);
+  assert.throws(() => h.emu.faults.inject({}), TypeError);
+  assert.throws(() => h.emu.faults.inject({ status: 99 }), /status/);
+});
+
+Deno.test("createEmulator() fault delayMs waits on the clock before handling", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  h.emu.faults.inject({ delayMs: 5_000, path: "/users/alice" });
+  let done = false;
+  const pending = h.call("PUT", "/users/alice", { name: "Alice" }).then((
+    r,
+  ) => (done = true, r));
+  await clock.advance(4_999);
+  assert.equal(done, false);
+  assert.equal(h.emu.store.users().length, 0);
+  await clock.advance(1);
+  assert.equal((await pending).status, 200);
+  assert.equal(h.emu.store.user("alice")?.createdAt, 5_000);
+});
+
+Deno.test("createEmulator() fault reset does the work, then cuts the body off", async () => {
+  const h = setup();
+  h.emu.faults.inject({ reset: true, path: "/users/alice" });
+  const token = await createAppToken({
+    appId: h.emu.appId,
+    secretKey: h.emu.secretKey,
+  });
+  const res = await h.raw("/users/alice", {
+    method: "PUT",
+    headers: {
+      authorization: `Bearer ${token}`,
+      "content-type": "application/json",
+    },
+    body: JSON.stringify({ name: "Alice" }),
+  });
+  assert.equal(res.status, 200);
+  await assert.rejects(res.json(), TypeError);
+  assert.equal(h.emu.store.user("alice")?.name, "Alice");
+  // A bigger body sends some bytes before failing.
+  h.emu.faults.inject({ reset: true });
+  const list = await h.raw("/users", bearer(token));
+  const reader = list.body!.getReader();
+  const first = await reader.read();
+  assert.ok(first.value && first.value.length > 0);
+  await assert.rejects(reader.read(), /connection reset/);
+});
+
+// ---------------------------------------------------------------- stats, store, reset
+
+Deno.test("createEmulator() stats count requests, 429s and routes without secrets", async () => {
+  const h = setup({ rateLimit: { burst: 4, perSecond: 1 } });
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  await h.call("GET", "/users/alice");
+  await h.call("GET", "/users/bob");
+  await h.call("GET", "/nowhere");
+  const limited = await h.call("GET", "/users");
+  assert.equal(limited.status, 429);
+  assert.deepEqual(h.emu.stats, {
+    requests: 5,
+    rateLimited: 1,
+    byRoute: {
+      "PUT /users/:userId": 1,
+      "GET /users/:userId": 2,
+      "GET (no route)": 1,
+      "GET /users": 1,
+    },
+  });
+  const text = JSON.stringify(h.emu.stats);
+  assert.ok(!text.includes(h.emu.secretKey) && !text.includes("eyJ"));
+});
+
+Deno.test("createEmulator() store views are copies that cannot change the data", async () => {
+  const h = setup();
+  await seedConversation(h);
+  const users = h.emu.store.users();
+  users[0]!.name = "changed";
+  h.emu.store.conversation("c1")!.participants.zed = {
+    access: "Read",
+    notify: true,
+  };
+  assert.equal(h.emu.store.user("alice")?.name, "alice");
+  assert.deepEqual(Object.keys(h.emu.store.conversation("c1")!.participants), [
+    "alice",
+    "bob",
+  ]);
+  const got = await h.call("GET", "/users/alice");
+  assert.equal(got.body.name, "alice");
+});
+
+Deno.test("createEmulator() reset() clears data, stats, faults and rate-limit state", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock, rateLimit: { burst: 3, perSecond: 0.001 } });
+  await seedConversation(h, "c1", ["alice"]);
+  h.emu.faults.inject({ status: 500, times: Infinity });
+  const stats = h.emu.stats;
+  h.emu.reset();
+  assert.deepEqual(h.emu.stats, { requests: 0, rateLimited: 0, byRoute: {} });
+  assert.equal(stats, h.emu.stats);
+  assert.equal(
+    h.emu.store.users().length + h.emu.store.conversations().length,
+    0,
+  );
+  assert.equal((await h.call("GET", "/users")).status, 200);
+  assert.equal((await h.call("GET", "/users")).status, 200);
+});
+
+// ---------------------------------------------------------------- scale
+
+Deno.test("createEmulator() lists 100,000 users in pages of 100 without quadratic cost", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const headers = {
+    authorization: `Bearer ${emu.secretKey}`,
+    "content-type": "application/json",
+  };
+  const base = `${emu.baseUrl}/v1/${emu.appId}`;
+  const started = performance.now();
+  for (let i = 0; i < 1_000; i++) {
+    const batch: Record<string, { name: string }> = {};
+    for (let j = 0; j < 100; j++) batch[`u${i * 100 + j}`] = { name: "U" };
+    const res = await emu.fetch(`${base}/users`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify(batch),
+    });
+    assert.equal(res.status, 200);
+  }
+  const seeded = performance.now();
+  const pageTimes: number[] = [];
+  let after = "";
+  let count = 0;
+  for (;;) {
+    const t = performance.now();
+    const res = await emu.fetch(
+      `${base}/users?limit=100${after && `&startingAfter=${after}`}`,
+      { headers },
+    );
+    const { data } = await res.json() as { data: User[] };
+    pageTimes.push(performance.now() - t);
+    count += data.length;
+    if (data.length < 100) break;
+    after = data[data.length - 1]!.id;
+  }
+  assert.equal(count, 100_000);
+  const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  // Pages near the end cost about what pages near the start do.
+  const early = avg(pageTimes.slice(10, 110));
+  const late = avg(pageTimes.slice(-110, -10));
+  assert.ok(
+    late < early * 4 + 1,
+    `early ${early.toFixed(3)} ms, late ${late.toFixed(3)} ms`,
+  );
+  assert.ok(performance.now() - seeded < 15_000, "listing took too long");
+  assert.ok(seeded - started < 20_000, "seeding took too long");
+});
+
+Deno.test("createEmulator() seeds 2,000 users and 10,000 messages quickly", async () => {
+  const h = setup();
+  const started = performance.now();
+  for (let i = 0; i < 20; i++) {
+    const batch = Object.fromEntries(
+      Array.from({ length: 100 }, (_, j) => [`u${i * 100 + j}`, { name: "U" }]),
+    );
+    assert.equal((await h.call("PUT", "/users", batch)).status, 200);
+  }
+  for (let c = 0; c < 100; c++) {
+    await h.call("PUT", `/conversations/c${c}`, {
+      participants: [`u${c}`, `u${c + 1000}`],
+    });
+    for (let k = 0; k < 10; k++) {
+      const msgs = Array.from({ length: 10 }, (_, j) => ({
+        type: "UserMessage",
+        sender: `u${c}`,
+        text: `m${k * 10 + j}`,
+        idempotencyKey: `c${c}-${k}-${j}`,
+      }));
+      assert.equal(
+        (await h.call("POST", `/conversations/c${c}/messages`, msgs)).status,
+        200,
+      );
+    }
+  }
+  const elapsed = performance.now() - started;
+  assert.equal(h.emu.store.users().length, 2_000);
+  assert.equal(h.emu.store.messages().length, 10_000);
+  assert.ok(elapsed < 5_000, `seeding took ${elapsed.toFixed(0)} ms`);
+});
+
+// ---------------------------------------------------------------- bin
+
+Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      new URL("../bin/emulator.ts", import.meta.url).pathname,
+      "--port",
+      "0",
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    let base: string | undefined;
+    while (!base) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error(`emulator exited early: ${out}`);
+      out += value;
+      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+    }
+    assert.match(out, /tEmulator/);
+    assert.match(out, /curl /);
+    const headers = {
+      authorization: "Bearer sk_test_emulator",
+      "content-type": "application/json",
+    };
+    const put = await fetch(`${base}/v1/tEmulator/users/alice`, {
+      method: "PUT",
+      headers,
+      body: JSON.stringify({ name: "Alice" }),
+    });
+    assert.deepEqual([put.status, await put.json()], [200, {}]);
+    const got = await fetch(`${base}/v1/tEmulator/users/alice`, { headers });
+    assert.equal((await got.json()).name, "Alice");
+    reader.releaseLock();
+    await child.stdout.cancel().catch(() => {});
+  } finally {
+    child.kill("SIGTERM");
+    await child.status;
+  }
+});
