@@ -1,0 +1,188 @@
+import { type Clock, systemClock } from "./clock.ts";
+import type { LimiterStore, ReserveOptions } from "./limiter.ts";
+import { checkReserve, gcra } from "./_gcra.ts";
+import { requireInt, show } from "./_validate.ts";
+
+// The `./kv` entry point's signatures name these; re-exported so that its
+// documentation is complete on its own.
+export type { Clock, LimiterStore, ReserveOptions };
+
+/** One part of a key in Deno KV (the subset this module writes). */
+export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
+
+/** The part of Deno KV's atomic operation that {@linkcode kvStore} uses. */
+export interface KvAtomicLike {
+  /**
+   * Makes the commit fail unless each key still has the given versionstamp.
+   * @param checks Keys and the versionstamps they must have (`null`: absent).
+   * @returns The same operation.
+   */
+  check(
+    ...checks: { key: readonly KvKeyPart[]; versionstamp: string | null }[]
+  ): KvAtomicLike;
+  /**
+   * Writes a value when the operation commits.
+   * @param key The key.
+   * @param value The value.
+   * @param options `expireIn`: a time to live in milliseconds.
+   * @returns The same operation.
+   */
+  set(
+    key: readonly KvKeyPart[],
+    value: unknown,
+    options?: { expireIn?: number },
+  ): KvAtomicLike;
+  /**
+   * Applies the operation if every check holds.
+   * @returns `ok: false` when a check failed.
+   */
+  commit(): Promise<{ ok: boolean }>;
+}
+
+/**
+ * The part of `Deno.Kv` that {@linkcode kvStore} uses, so that this module
+ * needs no Deno types: pass `await Deno.openKv()`.
+ */
+export interface KvLike {
+  /**
+   * Reads one key.
+   * @param key The key.
+   * @returns Its value and versionstamp, both `null` when absent.
+   */
+  get(
+    key: readonly KvKeyPart[],
+  ): Promise<{ value: unknown; versionstamp: string | null }>;
+  /**
+   * Starts an atomic operation.
+   * @returns The operation.
+   */
+  atomic(): KvAtomicLike;
+}
+
+/** How {@linkcode kvStore} keeps limiter state. */
+export interface KvStoreOptions {
+  /**
+   * Where in the KV database the state lives: the limiter's key is appended.
+   * @default {["talkjs-rest", "limiter"]}
+   */
+  prefix?: readonly KvKeyPart[];
+  /**
+   * How many times one reservation is tried when other writers get in the
+   * way (a failed check, or "database is locked" when several processes
+   * share one KV file) before the last failure is thrown.
+   * @default {100}
+   */
+  maxAttempts?: number;
+  /**
+   * Where the short pauses between two tries happen.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+}
+
+// SQLite answers this when two processes write one KV file at once; the
+// write did not happen, so trying again is safe.
+function isLocked(error: unknown): boolean {
+  return error instanceof Error &&
+    /database is (locked|busy)/i.test(error.message);
+}
+
+/**
+ * A {@linkcode LimiterStore} in Deno KV, so that every isolate and process of
+ * an app shares one rate-limit budget. Each reservation is one atomic
+ * check-and-set of the key's theoretical arrival time, retried when another
+ * writer got in first. Keys expire a minute after they stop mattering.
+ *
+ * @param kv A Deno KV database: `await Deno.openKv()`.
+ * @param options Key prefix, attempts and clock.
+ * @returns A store for {@linkcode createLimiter}.
+ *
+ * @example Book slots in KV (burst 2, one every 100 ms)
+ * ```ts
+ * import { kvStore } from "@unofficial/talkjs-rest/kv";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const store = kvStore(kv);
+ * const slot = { now: 0, intervalMs: 100, burst: 2 };
+ * console.log(await store.reserve("app", slot)); // 0
+ * console.log(await store.reserve("app", slot)); // 0
+ * console.log(await store.reserve("app", slot)); // 100
+ * kv.close();
+ * ```
+ */
+export function kvStore(
+  kv: KvLike,
+  options: KvStoreOptions = {},
+): LimiterStore {
+  const what = "create a KV store";
+  if (typeof kv?.get !== "function" || typeof kv.atomic !== "function") {
+    throw new TypeError(
+      `Cannot ${what} as 'kv' must be a Deno.Kv: current value is ${show(kv)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `Cannot ${what} as 'options' must be an object: current value is ${
+        show(options)
+      }`,
+    );
+  }
+  const {
+    prefix = ["talkjs-rest", "limiter"],
+    maxAttempts = 100,
+    clock = systemClock,
+  } = options;
+  if (!Array.isArray(prefix)) {
+    throw new TypeError(
+      `Cannot ${what} as 'prefix' must be an array of key parts: current value is ${
+        show(prefix)
+      }`,
+    );
+  }
+  requireInt(what, "maxAttempts", maxAttempts, 1, Infinity);
+  if (typeof clock?.sleep !== "function") {
+    throw new TypeError(
+      `Cannot ${what} as 'clock' must be a Clock: current value is ${
+        show(clock)
+      }`,
+    );
+  }
+  const base = [...prefix];
+
+  return {
+    async reserve(
+      key: string,
+      reserveOptions: ReserveOptions,
+    ): Promise<number> {
+      const checked = checkReserve(key, reserveOptions);
+      const kvKey = [...base, key];
+      for (let attempt = 1;; attempt++) {
+        try {
+          const entry = await kv.get(kvKey);
+          const stored = typeof entry.value === "number"
+            ? entry.value
+            : undefined;
+          const { tat, at } = gcra(stored, checked);
+          const expireIn = Math.ceil(tat - checked.now) + 60_000;
+          const result = await kv.atomic()
+            .check({ key: kvKey, versionstamp: entry.versionstamp })
+            .set(kvKey, tat, { expireIn })
+            .commit();
+          if (result.ok) return at;
+          if (attempt >= maxAttempts) {
+            throw new Error(
+              `Cannot reserve a slot in KV as other writers won ${attempt} times in a row: key ${
+                show(key)
+              }`,
+            );
+          }
+        } catch (error) {
+          if (!isLocked(error) || attempt >= maxAttempts) throw error;
+        }
+        // A short random pause, growing with the attempts, so that writers
+        // that collided do not collide again in step.
+        await clock.sleep(Math.random() * Math.min(50, 2 ** attempt));
+      }
+    },
+  };
+}

@@ -1,0 +1,185 @@
+import type { ListFn, ListParams } from "./types.ts";
+import { show } from "./_validate.ts";
+
+/** What {@linkcode PaginateParams.onPage} is told after each page request. */
+export interface PageInfo {
+  /** Which page this was: 1 for the first request. */
+  page: number;
+  /** How many records this page brought (after trimming to `maxItems`). */
+  items: number;
+  /** How many records all pages so far brought. */
+  total: number;
+}
+
+/**
+ * The parameters of {@linkcode paginate} and `listAll`, on top of the list's
+ * own filters.
+ */
+export interface PaginateParams extends ListParams {
+  /**
+   * Page size, from 1 to the list's `maxLimit`.
+   * @default {list.maxLimit}
+   */
+  limit?: number;
+  /**
+   * Stop after this many records: a non-negative integer or `Infinity`. The
+   * last request asks only for what remains.
+   * @default {Infinity}
+   */
+  maxItems?: number;
+  /**
+   * Called after each page request, e.g. to report progress.
+   * @default {undefined}
+   */
+  onPage?: (info: PageInfo) => void;
+}
+
+const what = "paginate";
+
+function check<T, P>(
+  list: ListFn<T, P>,
+  params: unknown,
+): { pageSize: number; maxItems: number } {
+  if (typeof list !== "function") {
+    throw new TypeError(
+      `Cannot ${what} as 'list' must be a function: current value is ${
+        show(list)
+      }`,
+    );
+  }
+  const maxLimit = list.maxLimit;
+  if (
+    typeof maxLimit !== "number" || !Number.isInteger(maxLimit) || maxLimit < 1
+  ) {
+    throw new TypeError(
+      `Cannot ${what} as 'list.maxLimit' must be an integer >= 1: current value is ${
+        show(maxLimit)
+      }`,
+    );
+  }
+  if (params !== undefined && (typeof params !== "object" || params === null)) {
+    throw new TypeError(
+      `Cannot ${what} as 'params' must be an object: current value is ${
+        show(params)
+      }`,
+    );
+  }
+  const { limit = maxLimit, maxItems = Infinity, onPage } =
+    (params ?? {}) as PaginateParams;
+  if (
+    typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 ||
+    limit > maxLimit
+  ) {
+    const err = typeof limit === "number" ? RangeError : TypeError;
+    throw new err(
+      `Cannot ${what} as 'limit' must be an integer from 1 to ${maxLimit}: current value is ${
+        show(limit)
+      }`,
+    );
+  }
+  if (
+    typeof maxItems !== "number" ||
+    !(maxItems === Infinity || (Number.isInteger(maxItems) && maxItems >= 0))
+  ) {
+    const err = typeof maxItems === "number" ? RangeError : TypeError;
+    throw new err(
+      `Cannot ${what} as 'maxItems' must be a non-negative integer or Infinity: current value is ${
+        show(maxItems)
+      }`,
+    );
+  }
+  if (onPage !== undefined && typeof onPage !== "function") {
+    throw new TypeError(
+      `Cannot ${what} as 'onPage' must be a function: current value is ${
+        show(onPage)
+      }`,
+    );
+  }
+  return { pageSize: limit, maxItems };
+}
+
+/**
+ * Walks a list endpoint page by page: each page starts after the last record
+ * of the one before, and the walk stops on a short or empty page, or once
+ * `maxItems` records came. Pages are as large as the list allows unless
+ * `limit` says otherwise, so the walk takes the fewest requests. Nothing is
+ * kept between pages. `signal` reaches every page request. Bad arguments
+ * throw at once, before any request.
+ *
+ * @param list Any {@linkcode ListFn}, e.g. `talk.users.list`.
+ * @param params The list's own filters, plus `limit`, `maxItems`, `onPage`, `startingAfter` and `signal`.
+ * @returns An async generator of pages (arrays of records).
+ *
+ * @example Page through any list function
+ * ```ts
+ * import { type ListFn, paginate } from "@unofficial/talkjs-rest";
+ *
+ * const ids = Array.from({ length: 7 }, (_, i) => ({ id: `u${i}` }));
+ * const list: ListFn<{ id: string }> = Object.assign(
+ *   ({ limit = 10, startingAfter }: { limit?: number; startingAfter?: string } = {}) => {
+ *     const from = startingAfter ? ids.findIndex((u) => u.id === startingAfter) + 1 : 0;
+ *     return Promise.resolve({ data: ids.slice(from, from + limit) });
+ *   },
+ *   { maxLimit: 3 },
+ * );
+ * for await (const page of paginate(list)) console.log(page.map((u) => u.id));
+ * // ["u0", "u1", "u2"], then ["u3", "u4", "u5"], then ["u6"]
+ * ```
+ */
+// deno-lint-ignore ban-types
+export function paginate<T extends { id: string }, P = {}>(
+  list: ListFn<T, P>,
+  params?: PaginateParams & P,
+): AsyncGenerator<T[], void, undefined> {
+  const { pageSize, maxItems } = check(list, params);
+  const {
+    limit: _limit,
+    maxItems: _maxItems,
+    onPage,
+    startingAfter,
+    signal,
+    ...filters
+  } = (params ?? {}) as PaginateParams & Record<string, unknown>;
+
+  return (async function* pages(): AsyncGenerator<T[], void, undefined> {
+    let cursor = startingAfter;
+    let total = 0;
+    let page = 0;
+    while (total < maxItems) {
+      signal?.throwIfAborted();
+      const want = Math.min(pageSize, maxItems - total);
+      const request = {
+        ...filters,
+        limit: want,
+        ...(cursor !== undefined ? { startingAfter: cursor } : {}),
+        ...(signal ? { signal } : {}),
+      } as unknown as ListParams & P;
+      const answer = await list(request);
+      const data: unknown = answer?.data;
+      page++;
+      if (!Array.isArray(data)) {
+        throw new TypeError(
+          `Cannot ${what} as page ${page} has no 'data' array: current value is ${
+            show(data)
+          }`,
+        );
+      }
+      // A list that ignores `limit` must not make us yield past `maxItems`.
+      const items = (data.length > want ? data.slice(0, want) : data) as T[];
+      total += items.length;
+      onPage?.({ page, items: items.length, total });
+      if (items.length === 0) return;
+      const last = items[items.length - 1]?.id;
+      if (typeof last !== "string") {
+        throw new TypeError(
+          `Cannot ${what} as the last record of page ${page} has no string 'id': current value is ${
+            show(last)
+          }`,
+        );
+      }
+      yield items;
+      if (items.length < want) return;
+      cursor = last;
+    }
+  })();
+}

@@ -1,0 +1,237 @@
+import { type Clock, systemClock } from "./clock.ts";
+import {
+  TalkJsApiError,
+  TalkJsNetworkError,
+  TalkJsTimeoutError,
+} from "./errors.ts";
+import { show } from "./_validate.ts";
+
+/** What {@linkcode withRetry} passes to each call of the retried function. */
+export interface RetryContext {
+  /** Which attempt this is: 1 for the first call, 2 for the first retry. */
+  attempt: number;
+  /** The caller's signal, to pass on to whatever the attempt waits for. */
+  signal?: AbortSignal;
+}
+
+/** What {@linkcode RetryOptions.onRetry} is told before each wait. */
+export interface RetryInfo {
+  /** The attempt that failed: 1 for the first call. */
+  attempt: number;
+  /** How long `withRetry` waits before the next attempt, in milliseconds. */
+  delayMs: number;
+  /** What the failed attempt threw. */
+  error: unknown;
+}
+
+/** How {@linkcode withRetry} retries. */
+export interface RetryOptions {
+  /**
+   * How many times to retry after the first attempt (so at most `retries + 1`
+   * calls). A non-negative integer, or `Infinity`.
+   * @default {3}
+   */
+  retries?: number;
+  /**
+   * The shortest wait between two attempts, in milliseconds.
+   * @default {250}
+   */
+  minDelayMs?: number;
+  /**
+   * The longest wait between two attempts, in milliseconds. An error's
+   * `retryAfterMs` (a 429's `Retry-After`) may exceed it: it is the floor of
+   * the next wait.
+   * @default {20_000}
+   */
+  maxDelayMs?: number;
+  /**
+   * Growth of the upper bound of the wait: before retry `n` it is
+   * `min(maxDelayMs, minDelayMs × factor^(n−1))`.
+   * @default {2}
+   */
+  factor?: number;
+  /**
+   * `"full"`: each wait is uniformly random between `minDelayMs` and the
+   * upper bound, so that many clients do not retry in step. `"none"`: each
+   * wait is the upper bound.
+   * @default {"full"}
+   */
+  jitter?: "full" | "none";
+  /**
+   * Decides whether a failure is worth another attempt, given the error and
+   * the attempt that failed (1 for the first call).
+   * @default {isRetryableError}
+   */
+  shouldRetry?: (error: unknown, attempt: number) => boolean;
+  /**
+   * Called before each wait, e.g. to log. What it throws ends the retries.
+   * @default {undefined}
+   */
+  onRetry?: (info: RetryInfo) => void;
+  /**
+   * Stops the retries: an abort ends a wait at once and `withRetry` rejects
+   * with `signal.reason`. Passed on to every attempt as `ctx.signal`.
+   * @default {undefined}
+   */
+  signal?: AbortSignal;
+  /**
+   * Where waits happen. Pass a manual clock in tests.
+   * @default {systemClock}
+   */
+  clock?: Clock;
+  /**
+   * Source of randomness for `"full"` jitter: numbers in `[0, 1)`. Pass a
+   * seeded generator for reproducible waits.
+   * @default {Math.random}
+   */
+  random?: () => number;
+}
+
+/**
+ * The default {@linkcode RetryOptions.shouldRetry}: `true` for what a later
+ * attempt may fix (a {@linkcode TalkJsApiError} with status 429 or 5xx, a
+ * {@linkcode TalkJsNetworkError}, a {@linkcode TalkJsTimeoutError}), `false`
+ * for anything else, including 400, 401, 404 and aborts.
+ *
+ * @param error What an attempt threw.
+ * @returns Whether another attempt may succeed.
+ *
+ * @example Tell transient failures from permanent ones
+ * ```ts
+ * import { isRetryableError, TalkJsApiError } from "@unofficial/talkjs-rest";
+ *
+ * const busy = new TalkJsApiError({ status: 429, method: "GET", path: "/v1/app/users", body: {} });
+ * const missing = new TalkJsApiError({ status: 404, method: "GET", path: "/v1/app/users/u1", body: {} });
+ * console.log(isRetryableError(busy)); // true
+ * console.log(isRetryableError(missing)); // false
+ * ```
+ */
+export function isRetryableError(error: unknown): boolean {
+  if (error instanceof TalkJsApiError) {
+    return error.status === 429 || error.status >= 500;
+  }
+  return error instanceof TalkJsNetworkError ||
+    error instanceof TalkJsTimeoutError;
+}
+
+function fail(name: string, rule: string, value: unknown, type = false): never {
+  const message =
+    `Cannot retry as '${name}' must be ${rule}: current value is ${
+      show(value)
+    }`;
+  throw type ? new TypeError(message) : new RangeError(message);
+}
+
+function checkNumber(
+  name: string,
+  value: unknown,
+  rule: string,
+  ok: (n: number) => boolean,
+): void {
+  if (typeof value !== "number") fail(name, rule, value, true);
+  if (!ok(value)) fail(name, rule, value);
+}
+
+/**
+ * Calls `fn` until it succeeds, retrying failures that `shouldRetry` accepts
+ * with exponential backoff and jitter, at most `retries` times. After the
+ * last attempt the last error is rethrown unchanged (same object), so
+ * `instanceof` still works. An abort of `signal` stops everything at once
+ * with `signal.reason`.
+ *
+ * @param fn The operation; `ctx.attempt` is 1 for the first call.
+ * @param options Retry count, delays, jitter, predicate, signal and clock.
+ * @returns What `fn` resolved to.
+ *
+ * @example Retry a flaky operation
+ * ```ts
+ * import { TalkJsNetworkError, withRetry } from "@unofficial/talkjs-rest";
+ *
+ * const answer = await withRetry(({ attempt }) => {
+ *   if (attempt < 3) throw new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("reset"));
+ *   return Promise.resolve(`ok after ${attempt} attempts`);
+ * }, { minDelayMs: 1, maxDelayMs: 5 });
+ * console.log(answer); // ok after 3 attempts
+ * ```
+ */
+export async function withRetry<T>(
+  fn: (ctx: RetryContext) => Promise<T>,
+  options: RetryOptions = {},
+): Promise<T> {
+  if (typeof fn !== "function") fail("fn", "a function", fn, true);
+  if (typeof options !== "object" || options === null) {
+    fail("options", "an object", options, true);
+  }
+  const {
+    retries = 3,
+    minDelayMs = 250,
+    maxDelayMs = 20_000,
+    factor = 2,
+    jitter = "full",
+    shouldRetry = isRetryableError,
+    onRetry,
+    signal,
+    clock = systemClock,
+    random = Math.random,
+  } = options;
+  checkNumber(
+    "retries",
+    retries,
+    "a non-negative integer or Infinity",
+    (n) => n === Infinity || (Number.isInteger(n) && n >= 0),
+  );
+  checkNumber(
+    "minDelayMs",
+    minDelayMs,
+    "a non-negative finite number",
+    (n) => Number.isFinite(n) && n >= 0,
+  );
+  checkNumber(
+    "maxDelayMs",
+    maxDelayMs,
+    `a finite number >= minDelayMs (${minDelayMs})`,
+    (n) => Number.isFinite(n) && n >= minDelayMs,
+  );
+  checkNumber(
+    "factor",
+    factor,
+    "a finite number >= 1",
+    (n) => Number.isFinite(n) && n >= 1,
+  );
+  if (jitter !== "full" && jitter !== "none") {
+    fail("jitter", `"full" or "none"`, jitter, typeof jitter !== "string");
+  }
+  if (typeof shouldRetry !== "function") {
+    fail("shouldRetry", "a function", shouldRetry, true);
+  }
+  if (onRetry !== undefined && typeof onRetry !== "function") {
+    fail("onRetry", "a function", onRetry, true);
+  }
+  if (typeof random !== "function") fail("random", "a function", random, true);
+  if (typeof clock?.sleep !== "function") fail("clock", "a Clock", clock, true);
+
+  for (let attempt = 1;; attempt++) {
+    signal?.throwIfAborted();
+    try {
+      return await fn(signal ? { attempt, signal } : { attempt });
+    } catch (error) {
+      // Whatever an aborted attempt threw, the caller asked to stop.
+      signal?.throwIfAborted();
+      if (attempt > retries || !shouldRetry(error, attempt)) throw error;
+      const upper = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+      let delayMs = jitter === "none"
+        ? upper
+        : minDelayMs + random() * (upper - minDelayMs);
+      const retryAfterMs = (error as { retryAfterMs?: unknown } | null)
+        ?.retryAfterMs;
+      if (
+        typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) &&
+        retryAfterMs > delayMs
+      ) {
+        delayMs = retryAfterMs;
+      }
+      onRetry?.({ attempt, delayMs, error });
+      await clock.sleep(delayMs, signal);
+    }
+  }
+}

@@ -1,0 +1,415 @@
+import assert from "node:assert/strict";
+import {
+  createLimiter,
+  type LimiterStore,
+  type ReserveOptions,
+} from "../src/limiter.ts";
+import { memoryStore } from "../src/memory_store.ts";
+import { createManualClock, type ManualClock } from "../src/manual_clock.ts";
+import { systemClock } from "../src/clock.ts";
+
+/** A memory store that counts and records reservations. */
+function countingStore(): LimiterStore & { calls: ReserveOptions[] } {
+  const inner = memoryStore();
+  const calls: ReserveOptions[] = [];
+  return {
+    calls,
+    reserve(key, options) {
+      calls.push(options);
+      return inner.reserve(key, options);
+    },
+  };
+}
+
+/** Starts `n` acquisitions; answers the clock time at which each resolved. */
+function acquireMany(
+  limiter: ReturnType<typeof createLimiter>,
+  clock: ManualClock,
+  n: number,
+): { times: (number | undefined)[]; order: number[]; done: Promise<unknown> } {
+  const times: (number | undefined)[] = Array(n).fill(undefined);
+  const order: number[] = [];
+  const done = Promise.all(
+    Array.from({ length: n }, (_, i) =>
+      limiter.acquire().then((release) => {
+        times[i] = clock.now();
+        order.push(i);
+        release();
+      })),
+  );
+  return { times, order, done };
+}
+
+Deno.test("createLimiter() lets a burst through, then spaces requests exactly", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 3, perSecond: 10, clock });
+  const { times, done } = acquireMany(limiter, clock, 7);
+  await clock.runAll();
+  await done;
+  assert.deepEqual(times, [0, 0, 0, 100, 200, 300, 400]);
+  assert.equal(clock.pending, 0);
+  assert.equal(limiter.pending, 0);
+});
+
+Deno.test("createLimiter() refills at perSecond while idle", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 3, perSecond: 10, clock });
+  const first = acquireMany(limiter, clock, 3);
+  await clock.runAll();
+  await first.done;
+  assert.deepEqual(first.times, [0, 0, 0]);
+  // 200 ms later two slots have come back, not three.
+  await clock.advance(200);
+  const second = acquireMany(limiter, clock, 3);
+  await clock.runAll();
+  await second.done;
+  assert.deepEqual(second.times, [200, 200, 300]);
+});
+
+Deno.test("createLimiter() defaults to TalkJS's budget: 600 at once, then 9 per second", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ clock });
+  const { times, done } = acquireMany(limiter, clock, 603);
+  await clock.runAll();
+  await done;
+  assert.ok(times.slice(0, 600).every((t) => t === 0));
+  assert.deepEqual(times.slice(600).map((t) => Math.round(t!)), [
+    111,
+    222,
+    333,
+  ]);
+});
+
+Deno.test("createLimiter() serves waiters in FIFO order", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 2, perSecond: 50, clock });
+  const { order, done } = acquireMany(limiter, clock, 20);
+  await clock.runAll();
+  await done;
+  assert.deepEqual(order, Array.from({ length: 20 }, (_, i) => i));
+});
+
+Deno.test("createLimiter() has only the head of the queue book a slot", async () => {
+  const clock = createManualClock();
+  const store = countingStore();
+  const limiter = createLimiter({ burst: 1, perSecond: 10, clock, store });
+  const { done } = acquireMany(limiter, clock, 5);
+  await clock.advance(0);
+  assert.equal(limiter.pending, 4);
+  // One granted at 0, one booked (for 100) by the head; the rest wait unbooked.
+  assert.equal(store.calls.length, 2);
+  await clock.runAll();
+  await done;
+  assert.equal(store.calls.length, 5);
+  assert.deepEqual(store.calls.map((c) => c.now), [0, 0, 100, 200, 300]);
+  assert.deepEqual(store.calls[0], { now: 0, intervalMs: 100, burst: 1 });
+});
+
+Deno.test("createLimiter() limits requests in flight to concurrency", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({
+    burst: 100,
+    perSecond: 100,
+    concurrency: 2,
+    clock,
+  });
+  const releases: (() => void)[] = [];
+  const times: number[] = [];
+  const all = Promise.all(
+    [0, 1, 2, 3].map(() =>
+      limiter.acquire().then((release) => {
+        times.push(clock.now());
+        releases.push(release);
+      })
+    ),
+  );
+  await clock.advance(0);
+  assert.equal(releases.length, 2);
+  assert.equal(limiter.pending, 2);
+  await clock.advance(50);
+  releases[0]!();
+  releases[0]!(); // idempotent: frees one slot, not two
+  await clock.advance(0);
+  assert.equal(releases.length, 3);
+  assert.equal(limiter.pending, 1);
+  await clock.advance(50);
+  releases[1]!();
+  await all;
+  assert.deepEqual(times, [0, 0, 50, 100]);
+  releases[2]!();
+  releases[3]!();
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() lets a caller waiting for concurrency abort, and serves the next", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ concurrency: 1, clock });
+  const release = await limiter.acquire();
+  const controller = new AbortController();
+  const gaveUp = limiter.acquire(controller.signal);
+  const next = limiter.acquire();
+  await clock.advance(10);
+  controller.abort();
+  await assert.rejects(gaveUp, { name: "AbortError" });
+  assert.equal(limiter.pending, 1);
+  release();
+  (await next)();
+  assert.equal(limiter.pending, 0);
+  // The queue emptied while waiting for a slot: a later caller still gets one.
+  const hold = await limiter.acquire();
+  const lone = new AbortController();
+  const alone = limiter.acquire(lone.signal);
+  lone.abort();
+  await assert.rejects(alone, { name: "AbortError" });
+  hold();
+  (await limiter.acquire())();
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() schedule() runs fn and releases even when it throws", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({
+    burst: 10,
+    perSecond: 10,
+    concurrency: 1,
+    clock,
+  });
+  const failure = new Error("request failed");
+  const first = limiter.schedule(() => Promise.reject(failure));
+  const second = limiter.schedule(() => Promise.resolve("second"));
+  await assert.rejects(first, (e) => e === failure);
+  assert.equal(await second, "second");
+  await assert.rejects(
+    limiter.schedule("nope" as never),
+    {
+      name: "TypeError",
+      message:
+        `Cannot schedule a request as 'fn' must be a function: current value is "nope"`,
+    },
+  );
+});
+
+Deno.test("createLimiter() penalize() holds the whole queue, booked waiters included", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 1, perSecond: 10, clock });
+  const { times, done } = acquireMany(limiter, clock, 3);
+  await clock.advance(50);
+  assert.deepEqual(times, [0, undefined, undefined]); // the second is booked for 100
+  limiter.penalize(1_000);
+  await clock.runAll();
+  await done;
+  assert.deepEqual(times, [0, 1_050, 1_150]);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() penalize() delays the next caller when idle, and never shortens", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 10, perSecond: 10, clock });
+  limiter.penalize(500);
+  limiter.penalize(100); // an earlier end does not shorten the hold
+  const { times, done } = acquireMany(limiter, clock, 2);
+  await clock.runAll();
+  await done;
+  assert.deepEqual(times, [500, 500]);
+  assert.throws(() => limiter.penalize(-1), {
+    name: "RangeError",
+    message:
+      "Cannot penalize the limiter as 'ms' must be a non-negative finite number: current value is -1",
+  });
+});
+
+Deno.test("createLimiter() abort frees the place: the next caller takes the slot", async () => {
+  const clock = createManualClock();
+  const store = countingStore();
+  const limiter = createLimiter({ burst: 1, perSecond: 10, clock, store });
+  const controllers = [0, 1, 2, 3].map(() => new AbortController());
+  const times: (number | string)[] = [];
+  const all = Promise.allSettled(
+    controllers.map((c, i) =>
+      limiter.acquire(c.signal).then(
+        (release) => {
+          times[i] = clock.now();
+          release();
+        },
+        (reason) => times[i] = `aborted: ${reason.message}`,
+      )
+    ),
+  );
+  await clock.advance(50);
+  // A at 0; B is the head, booked for 100; C and D wait unbooked.
+  assert.equal(store.calls.length, 2);
+  controllers[2]!.abort(new Error("C gave up"));
+  await clock.advance(0);
+  assert.equal(times[2], "aborted: C gave up"); // at once, not at C's slot
+  assert.equal(limiter.pending, 2);
+  await clock.runAll();
+  await all;
+  assert.deepEqual(times, [0, 100, "aborted: C gave up", 200]);
+  assert.equal(store.calls.length, 3); // C never booked anything
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() gives a booked slot to the next caller when the head aborts", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 1, perSecond: 10, clock });
+  const b = new AbortController();
+  const times: (number | string)[] = [];
+  const record = (i: number) => (p: Promise<() => void>) =>
+    p.then((release) => {
+      times[i] = clock.now();
+      release();
+    }, () => times[i] = "aborted");
+  const all = Promise.all([
+    record(0)(limiter.acquire()),
+    record(1)(limiter.acquire(b.signal)),
+    record(2)(limiter.acquire()),
+  ]);
+  await clock.advance(50);
+  b.abort();
+  await clock.runAll();
+  await all;
+  assert.deepEqual(times, [0, "aborted", 100]);
+});
+
+Deno.test("createLimiter() rejects with signal.reason and leaves no sleeper when all abort", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 1, perSecond: 1, clock });
+  (await limiter.acquire())();
+  const controller = new AbortController();
+  const waiting = [
+    limiter.acquire(controller.signal),
+    limiter.acquire(controller.signal),
+  ];
+  await clock.advance(10);
+  assert.equal(clock.pending, 1); // the head sleeps until its slot
+  const reason = new DOMException("gave up", "AbortError");
+  controller.abort(reason);
+  for (const p of waiting) await assert.rejects(p, (e) => e === reason);
+  await clock.advance(0);
+  assert.equal(clock.pending, 0);
+  assert.equal(limiter.pending, 0);
+  // Already aborted: rejected at once, nothing booked.
+  const store = countingStore();
+  const other = createLimiter({ clock, store });
+  await assert.rejects(other.acquire(controller.signal), (e) => e === reason);
+  assert.equal(store.calls.length, 0);
+});
+
+Deno.test("createLimiter() limiters sharing a store and key share one budget", async () => {
+  const clock = createManualClock();
+  const store = memoryStore();
+  const a = createLimiter({
+    burst: 2,
+    perSecond: 10,
+    clock,
+    store,
+    key: "app",
+  });
+  const b = createLimiter({
+    burst: 2,
+    perSecond: 10,
+    clock,
+    store,
+    key: "app",
+  });
+  const c = createLimiter({
+    burst: 2,
+    perSecond: 10,
+    clock,
+    store,
+    key: "other",
+  });
+  const ta = acquireMany(a, clock, 2);
+  const tb = acquireMany(b, clock, 2);
+  const tc = acquireMany(c, clock, 2);
+  await clock.runAll();
+  await Promise.all([ta.done, tb.done, tc.done]);
+  assert.deepEqual([...ta.times, ...tb.times].sort((x, y) => x! - y!), [
+    0,
+    0,
+    100,
+    200,
+  ]);
+  assert.deepEqual(tc.times, [0, 0]);
+});
+
+Deno.test("createLimiter() rejects the head when the store fails, then carries on", async () => {
+  const clock = createManualClock();
+  const inner = memoryStore();
+  let fail = true;
+  const failure = new Error("store down");
+  const store: LimiterStore = {
+    reserve(key, options) {
+      if (fail) {
+        fail = false;
+        return Promise.reject(failure);
+      }
+      return inner.reserve(key, options);
+    },
+  };
+  const limiter = createLimiter({ clock, store });
+  const first = limiter.acquire();
+  const second = limiter.acquire();
+  await assert.rejects(first, (e) => e === failure);
+  (await second)();
+  assert.equal(limiter.pending, 0);
+});
+
+Deno.test("createLimiter() with the system clock leaves no timer behind", async () => {
+  // Test sanitizers fail this test if a timer outlives it.
+  const limiter = createLimiter({
+    burst: 1,
+    perSecond: 500,
+    clock: systemClock,
+  });
+  const started = Date.now();
+  const times = await Promise.all(
+    [0, 1, 2].map(() =>
+      limiter.schedule(() => Promise.resolve(Date.now() - started))
+    ),
+  );
+  assert.equal(times[0]! < 2, true);
+  assert.ok(times[2]! >= 3, `third went out after ${times[2]} ms`);
+  const slow = createLimiter({
+    burst: 1,
+    perSecond: 0.001,
+    clock: systemClock,
+  });
+  (await slow.acquire())();
+  const controller = new AbortController();
+  const waiting = slow.acquire(controller.signal);
+  controller.abort();
+  await assert.rejects(waiting, { name: "AbortError" });
+});
+
+Deno.test("createLimiter() throws for bad options before anything runs", () => {
+  assert.throws(() => createLimiter({ perSecond: 0 }), {
+    name: "RangeError",
+    message:
+      "Cannot create a limiter as 'perSecond' must be a positive finite number: current value is 0",
+  });
+  assert.throws(() => createLimiter({ perSecond: Infinity }), RangeError);
+  assert.throws(() => createLimiter({ burst: 0 }), {
+    name: "RangeError",
+    message:
+      "Cannot create a limiter as 'burst' must be an integer >= 1: current value is 0",
+  });
+  assert.throws(() => createLimiter({ burst: 1.5 }), RangeError);
+  assert.throws(() => createLimiter({ concurrency: 0 }), {
+    name: "RangeError",
+    message:
+      "Cannot create a limiter as 'concurrency' must be an integer >= 1 or Infinity: current value is 0",
+  });
+  assert.throws(
+    () => createLimiter({ store: {} as never }),
+    /'store' must be a LimiterStore/,
+  );
+  assert.throws(
+    () => createLimiter({ key: "" }),
+    /'key' must be a non-empty string/,
+  );
+  assert.throws(
+    () => createLimiter({ clock: {} as never }),
+    /'clock' must be a Clock/,
+  );
+});
