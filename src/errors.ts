@@ -95,7 +95,9 @@ export class TalkJsApiError extends TalkJsError {
     const reasons = readReasons(init.body);
     const detail = reasons
       ? ` (${
-        Object.entries(reasons).map(([k, v]) => `${k}: ${Array.isArray(v) ? v.join(", ") : v}`)
+        Object.entries(reasons).map(([k, v]) =>
+          `${k}: ${Array.isArray(v) ? v.join(", ") : v}`
+        )
           .join("; ")
       })`
       : "";
@@ -129,10 +131,14 @@ export class TalkJsApiError extends TalkJsError {
   }
 }
 
-function readReasons(body: unknown): Record<string, string | string[]> | undefined {
+function readReasons(
+  body: unknown,
+): Record<string, string | string[]> | undefined {
   if (typeof body !== "object" || body === null) return undefined;
   const reasons = (body as { reasons?: unknown }).reasons;
-  if (typeof reasons !== "object" || reasons === null || Array.isArray(reasons)) return undefined;
+  if (
+    typeof reasons !== "object" || reasons === null || Array.isArray(reasons)
+  ) return undefined;
   const out: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries(reasons)) {
     if (typeof v === "string") out[k] = v;
@@ -167,9 +173,13 @@ export class TalkJsNetworkError extends TalkJsError {
    * @param cause The original failure.
    */
   constructor(method: string, path: string, cause: unknown) {
-    super("TALKJS_NETWORK_ERROR", `Request failed before an answer: ${method} ${path}`, {
-      cause,
-    });
+    super(
+      "TALKJS_NETWORK_ERROR",
+      `Request failed before an answer: ${method} ${path}`,
+      {
+        cause,
+      },
+    );
     this.name = "TalkJsNetworkError";
     this.method = method;
     this.path = path;
@@ -181,7 +191,9 @@ export class TalkJsNetworkError extends TalkJsError {
    * @returns A plain summary with method, path and the cause's message.
    */
   override toJSON(): Record<string, unknown> {
-    const cause = this.cause instanceof Error ? this.cause.message : String(this.cause);
+    const cause = this.cause instanceof Error
+      ? this.cause.message
+      : String(this.cause);
     return { ...super.toJSON(), method: this.method, path: this.path, cause };
   }
 }
@@ -213,7 +225,10 @@ export class TalkJsTimeoutError extends TalkJsError {
    * @param timeoutMs The limit that was exceeded.
    */
   constructor(method: string, path: string, timeoutMs: number) {
-    super("TALKJS_TIMEOUT", `Request timed out after ${timeoutMs} ms: ${method} ${path}`);
+    super(
+      "TALKJS_TIMEOUT",
+      `Request timed out after ${timeoutMs} ms: ${method} ${path}`,
+    );
     this.name = "TalkJsTimeoutError";
     this.method = method;
     this.path = path;
@@ -226,7 +241,12 @@ export class TalkJsTimeoutError extends TalkJsError {
    * @returns A plain summary with method, path and timeoutMs.
    */
   override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), method: this.method, path: this.path, timeoutMs: this.timeoutMs };
+    return {
+      ...super.toJSON(),
+      method: this.method,
+      path: this.path,
+      timeoutMs: this.timeoutMs,
+    };
   }
 }
 
@@ -261,7 +281,11 @@ export class TalkJsWebhookError extends TalkJsError {
    * @param message What was wrong, without the secret or the signature.
    * @param options `cause`: the original failure (a JSON parse error).
    */
-  constructor(reason: TalkJsWebhookErrorReason, message: string, options?: ErrorOptions) {
+  constructor(
+    reason: TalkJsWebhookErrorReason,
+    message: string,
+    options?: ErrorOptions,
+  ) {
     super("TALKJS_WEBHOOK_INVALID", message, options);
     this.name = "TalkJsWebhookError";
     this.reason = reason;

@@ -62,7 +62,9 @@ export function createManualClock(start = 0): ManualClock {
     let best: Sleeper | undefined;
     for (const s of sleepers) {
       if (s.due > limit) continue;
-      if (!best || s.due < best.due || (s.due === best.due && s.seq < best.seq)) best = s;
+      if (
+        !best || s.due < best.due || (s.due === best.due && s.seq < best.seq)
+      ) best = s;
     }
     return best;
   }

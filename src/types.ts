@@ -188,7 +188,11 @@ export interface NotificationInput {
 
 /** One operation of `POST /batch`: `[seq, method, path, payload?]`, path relative to `/v1/{appId}`. */
 export type BatchOperation =
-  | [seq: string | number, method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE", path: string]
+  | [
+    seq: string | number,
+    method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE",
+    path: string,
+  ]
   | [
     seq: string | number,
     method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE",
@@ -220,10 +224,12 @@ export interface ListParams {
  * largest `limit` it accepts. `paginate` and `listAll` take any such function.
  */
 // deno-lint-ignore ban-types
-export type ListFn<T, P = {}> = ((params?: ListParams & P) => Promise<Page<T>>) & {
-  /** The largest `limit` this list accepts. */
-  readonly maxLimit: number;
-};
+export type ListFn<T, P = {}> =
+  & ((params?: ListParams & P) => Promise<Page<T>>)
+  & {
+    /** The largest `limit` this list accepts. */
+    readonly maxLimit: number;
+  };
 
 /** Extra filters of `GET /conversations` and `GET /users/{id}/conversations`. */
 export interface ConversationFilters {

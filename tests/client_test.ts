@@ -125,8 +125,7 @@ Deno.test("request() encodes every segment and refuses . and ..", async () => {
     message:
       "Cannot get a user as 'userId' must be a non-empty string: current value is \"\"",
   });
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(talk.users.get(42 as any), {
+  await assert.rejects(talk.users.get(42 as never), {
     name: "TypeError",
     message: /'userId'/,
   });
@@ -555,12 +554,10 @@ Deno.test("createClient() refuses bad options, naming them", () => {
     [{ ...ok, apiVersion: "v2" }, /'apiVersion'/],
   ];
   for (const [options, message] of cases) {
-    // deno-lint-ignore no-explicit-any
-    assert.throws(() => createClient(options as any), message);
+    assert.throws(() => createClient(options as never), message);
   }
-  // deno-lint-ignore no-explicit-any
   assert.throws(
-    () => createClient(undefined as any),
+    () => createClient(undefined as never),
     /'options' must be an object/,
   );
 });
@@ -580,10 +577,8 @@ Deno.test("list methods validate limit per resource before sending", async () =>
   );
   await assert.rejects(talk.users.list({ limit: 2.5 }), RangeError);
   await assert.rejects(talk.users.list({ limit: NaN }), RangeError);
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(talk.users.list({ limit: "5" as any }), TypeError);
-  // deno-lint-ignore no-explicit-any
-  await assert.rejects(talk.messages.list({} as any), /'conversationId'/);
+  await assert.rejects(talk.users.list({ limit: "5" as never }), TypeError);
+  await assert.rejects(talk.messages.list({} as never), /'conversationId'/);
   assert.equal(talk.users.list.maxLimit, 100);
   assert.equal(talk.conversations.list.maxLimit, 30);
   assert.equal(talk.users.conversations.maxLimit, 30);
@@ -699,9 +694,8 @@ Deno.test("batch() sends 10 operations per request, one request per second", asy
   assert.equal(server.requests.length, 3);
   assert.deepEqual(results.map((r) => r[0]), ops.map((o) => o[0]));
   await assert.rejects(talk.batch([]), TypeError);
-  // deno-lint-ignore no-explicit-any
   await assert.rejects(
-    talk.batch([[1, "GET", "users"]] as any),
+    talk.batch([[1, "GET", "users"]] as never),
     /must be a path starting with "\/"/,
   );
 });
