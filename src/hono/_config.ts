@@ -47,11 +47,3 @@ export function executionContextOf(
     return undefined;
   }
 }
-
-/** Hex SHA-256, to key caches by secret without holding the secret in the key. */
-export async function sha256Hex(text: string): Promise<string> {
-  const digest = new Uint8Array(
-    await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)),
-  );
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
-}

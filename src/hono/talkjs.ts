@@ -4,7 +4,7 @@ import {
   createClient,
   type TalkJsClient,
 } from "../client.ts";
-import { resolveSetting, sha256Hex } from "./_config.ts";
+import { resolveSetting } from "./_config.ts";
 
 /**
  * A setting the middleware reads per request: a string, or a function of the
@@ -63,7 +63,8 @@ const TALKJS_NOT_CONFIGURED =
   "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjs()";
 
 interface CachedClient {
-  keyHash: string;
+  // Held only to notice a rotated key; never exposed or logged.
+  secretKey: string;
   client: TalkJsClient;
 }
 
@@ -136,12 +137,11 @@ export function talkjs<E extends Env = any>(
       }
       return c.json({ error: TALKJS_NOT_CONFIGURED }, 500);
     }
-    const keyHash = await sha256Hex(secretKey);
     // No await between this lookup and the set: concurrent first requests share one client.
     let cached = clients.get(appId);
-    if (cached === undefined || cached.keyHash !== keyHash) {
+    if (cached === undefined || cached.secretKey !== secretKey) {
       cached = {
-        keyHash,
+        secretKey,
         client: createClient({ ...clientOptions, appId, secretKey }),
       };
       clients.set(appId, cached);
