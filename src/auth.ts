@@ -1,6 +1,5 @@
-import { SignJWT } from "jose";
 import { type Clock, systemClock } from "./clock.ts";
-import { hmacKey } from "./_hmac.ts";
+import { signJwt } from "./_jwt.ts";
 import { requireId as requireString } from "./_validate.ts";
 
 /** Options of {@linkcode createAppToken}. */
@@ -38,24 +37,6 @@ function requireTtl(what: string, ttl: unknown): number {
   return ttl;
 }
 
-async function sign(
-  claims: Record<string, unknown>,
-  appId: string,
-  secretKey: string,
-  ttlSeconds: number,
-  clock: Clock,
-  sub?: string,
-): Promise<string> {
-  const nowSeconds = Math.floor(clock.now() / 1000);
-  const jwt = new SignJWT(claims)
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .setIssuer(appId)
-    .setIssuedAt(nowSeconds)
-    .setExpirationTime(nowSeconds + Math.ceil(ttlSeconds));
-  if (sub !== undefined) jwt.setSubject(sub);
-  return await jwt.sign(await hmacKey(secretKey));
-}
-
 /**
  * Signs a TalkJS app token: an HS256 JWT `{ tokenType: "app", iss: appId,
  * iat, exp }` for the REST API's `Authorization: Bearer` header. The client
@@ -80,7 +61,13 @@ export function createAppToken(options: AppTokenOptions): Promise<string> {
     requireString(what, "appId", appId);
     requireString(what, "secretKey", secretKey);
     requireTtl(what, ttlSeconds);
-    return sign({ tokenType: "app" }, appId, secretKey, ttlSeconds, clock);
+    return signJwt(
+      { tokenType: "app" },
+      appId,
+      secretKey,
+      clock.now(),
+      ttlSeconds,
+    );
   } catch (error) {
     return Promise.reject(error);
   }
@@ -116,13 +103,12 @@ export function createUserToken(options: UserTokenOptions): Promise<string> {
     requireString(what, "secretKey", secretKey);
     requireString(what, "userId", userId);
     requireTtl(what, ttlSeconds);
-    return sign(
-      { tokenType: "user" },
+    return signJwt(
+      { tokenType: "user", sub: userId },
       appId,
       secretKey,
+      clock.now(),
       ttlSeconds,
-      clock,
-      userId,
     );
   } catch (error) {
     return Promise.reject(error);

@@ -1,4 +1,3 @@
-import { SignJWT } from "jose";
 import { type Clock, systemClock } from "./clock.ts";
 import {
   TalkJsApiError,
@@ -10,6 +9,7 @@ import { createLimiter, type Limiter } from "./limiter.ts";
 import { isRetryableError, type RetryOptions, withRetry } from "./retry.ts";
 import { requireId, requireObject, show } from "./_validate.ts";
 import { hmacKey } from "./_hmac.ts";
+import { signJwt } from "./_jwt.ts";
 import { encodeSegments, parseRetryAfter } from "./_http.ts";
 import type { BatchOperation, BatchResult } from "./types.ts";
 import { createUsersResource, type UsersResource } from "./resources/users.ts";
@@ -347,13 +347,14 @@ export function createClient(options: ClientOptions): TalkJsClient {
 
   async function authorization(): Promise<string> {
     if (!key) return secretKey;
-    const now = Math.floor(clock.now() / 1000);
-    return await new SignJWT({ tokenType: "app" })
-      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-      .setIssuer(appId)
-      .setIssuedAt(now)
-      .setExpirationTime(now + Math.ceil(tokenTtlSeconds))
-      .sign(await key);
+    await key;
+    return await signJwt(
+      { tokenType: "app" },
+      appId,
+      secretKey,
+      clock.now(),
+      tokenTtlSeconds,
+    );
   }
 
   async function attempt(
