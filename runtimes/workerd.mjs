@@ -1,0 +1,290 @@
+/**
+ * The workerd half of `deno task test:runtimes`, run by Node because
+ * miniflare is a Node package: starts workerd (miniflare) with
+ *
+ * - `smoke`: `runtimes/workerd_smoke.mjs`, the smoke scenario over the bundle;
+ * - `example` and `example-2`: the bundled Worker example
+ *   (`.tools/dist/worker.js`) twice, as two isolates of one Worker: separate
+ *   memory, one `TalkJsLimiter` Durable Object (defined by `example`);
+ *
+ * sends the example real requests, checking answers with `node:crypto`
+ * (independently of the module), and prints one JSON line per target:
+ * `{ target, ok, checks: [{ name, ok, ms, detail }] }`.
+ *
+ * Environment: `MINIFLARE` (path of miniflare's entry), `EMULATOR_URL` (the
+ * emulator served by the driver on 127.0.0.1, which also answers
+ * `GET /_arrivals`), `EMULATOR_APP_ID`, `EMULATOR_SECRET_KEY`.
+ *
+ * @module
+ */
+import { createHmac } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const { Miniflare } = await import(process.env.MINIFLARE);
+const emulatorUrl = process.env.EMULATOR_URL;
+const appId = process.env.EMULATOR_APP_ID;
+const secretKey = process.env.EMULATOR_SECRET_KEY;
+
+// The Worker runs with what wrangler.toml says, so the two cannot drift apart.
+const toml = await readFile(`${root}examples/worker/wrangler.toml`, "utf8");
+const compatibilityDate = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)[1];
+const binding =
+  /\[\[durable_objects\.bindings\]\]\s*name\s*=\s*"(\w+)"\s*class_name\s*=\s*"(\w+)"/
+    .exec(toml);
+const [, doBinding, doClass] = binding;
+
+// The limiter's budget is shrunk to 2 at once, then 10/s, so that sharing
+// shows in arrival times within a second.
+const BURST = 2;
+const PER_SECOND = 10;
+const exampleBindings = {
+  TALKJS_APP_ID: appId,
+  TALKJS_SECRET_KEY: secretKey,
+  TALKJS_BASE_URL: emulatorUrl,
+  LIMITER_BURST: String(BURST),
+  LIMITER_PER_SECOND: String(PER_SECOND),
+};
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function steps(target, scenario) {
+  const checks = [];
+  const begin = Date.now();
+  for (const [name, step] of Object.entries(scenario)) {
+    const start = Date.now();
+    try {
+      const detail = await step();
+      checks.push({ name, ok: true, ms: Date.now() - start, detail });
+    } catch (error) {
+      const detail = error instanceof Error
+        ? `${error.name}: ${error.message}`
+        : String(error);
+      checks.push({ name, ok: false, ms: Date.now() - start, detail });
+    }
+  }
+  return {
+    target,
+    ok: checks.every((c) => c.ok),
+    ms: Date.now() - begin,
+    checks,
+  };
+}
+
+// The bundles are ES modules; miniflare would take a .js file for CommonJS.
+const modulesRules = [{ type: "ESModule", include: ["**/*.js", "**/*.mjs"] }];
+
+const startedAt = Date.now();
+const mf = new Miniflare({
+  workers: [
+    {
+      name: "smoke",
+      modules: true,
+      modulesRules,
+      scriptPath: `${root}runtimes/workerd_smoke.mjs`,
+      modulesRoot: root,
+      compatibilityDate,
+    },
+    {
+      name: "example",
+      modules: true,
+      modulesRules,
+      scriptPath: `${root}.tools/dist/worker.js`,
+      compatibilityDate,
+      bindings: exampleBindings,
+      durableObjects: { [doBinding]: { className: doClass, useSQLite: true } },
+    },
+    {
+      name: "example-2",
+      modules: true,
+      modulesRules,
+      scriptPath: `${root}.tools/dist/worker.js`,
+      compatibilityDate,
+      bindings: exampleBindings,
+      durableObjects: {
+        [doBinding]: { className: doClass, scriptName: "example" },
+      },
+    },
+  ],
+});
+
+try {
+  await mf.ready;
+  const startupMs = Date.now() - startedAt;
+  const smokeWorker = await mf.getWorker("smoke");
+  const smokeStart = Date.now();
+  const smoke = await (await smokeWorker.fetch("http://smoke/")).json();
+  console.log(
+    JSON.stringify({
+      target: "smoke",
+      ...smoke,
+      ms: Date.now() - smokeStart,
+      startupMs,
+    }),
+  );
+
+  const shared = await steps("shared limiter", {
+    async "one limiter, two concurrent requests"() {
+      const answers = await Promise.all([1, 2].map(async () => {
+        const res = await smokeWorker.fetch("http://smoke/shared-limiter");
+        return `${res.status} ${
+          (await res.text()).split("\n")[0].slice(0, 160)
+        }`;
+      }));
+      check(answers.every((s) => s.startsWith("200 ")), answers.join(" | "));
+      return `both answered, paced: ${answers.join(" | ")}`;
+    },
+  });
+  console.log(JSON.stringify(shared));
+
+  const a = await mf.getWorker("example");
+  const b = await mf.getWorker("example-2");
+  const result = await steps("example", {
+    async "GET /talkjs/token (talkjsUserToken)"() {
+      const res = await a.fetch("http://worker/talkjs/token", {
+        headers: { "x-user-id": "alice" },
+      });
+      const answer = await res.text();
+      check(res.status === 200, `status ${res.status}: ${answer}`);
+      check(
+        res.headers.get("cache-control") === "no-store",
+        "the token is cacheable",
+      );
+      const { token } = JSON.parse(answer);
+      const [header, payload, signature] = token.split(".");
+      const expected = createHmac("sha256", secretKey).update(
+        `${header}.${payload}`,
+      ).digest(
+        "base64url",
+      );
+      check(
+        signature === expected,
+        "the token's HS256 signature does not verify",
+      );
+      const claims = JSON.parse(Buffer.from(payload, "base64url").toString());
+      check(
+        claims.sub === "alice" && claims.iss === appId &&
+          claims.tokenType === "user",
+        token,
+      );
+      const anonymous = await a.fetch("http://worker/talkjs/token");
+      await anonymous.arrayBuffer();
+      check(anonymous.status === 401, `without a session: ${anonymous.status}`);
+      return "200 + HS256 token for alice (checked with node:crypto); 401 without a session";
+    },
+
+    async "POST /talkjs/events (talkjsWebhook)"() {
+      const body = JSON.stringify({
+        type: "message.sent",
+        data: {
+          conversation: { id: "support_alice" },
+          message: { id: "m1", text: "Hi", conversationId: "support_alice" },
+        },
+      });
+      const timestamp = String(Date.now());
+      const signature = createHmac("sha256", secretKey).update(
+        `${timestamp}.${body}`,
+      ).digest("hex")
+        .toUpperCase();
+      const headers = {
+        "x-talkjs-timestamp": timestamp,
+        "x-talkjs-signature": signature,
+      };
+      const res = await a.fetch("http://worker/talkjs/events", {
+        method: "POST",
+        body,
+        headers,
+      });
+      const answer = await res.json();
+      check(
+        res.status === 200 && answer.received === "message.sent",
+        JSON.stringify(answer),
+      );
+      const forged = await a.fetch("http://worker/talkjs/events", {
+        method: "POST",
+        body: body.replace("Hi", "Hello"),
+        headers,
+      });
+      const refusal = await forged.json();
+      check(
+        forged.status === 401 && refusal.reason === "bad_signature",
+        JSON.stringify(refusal),
+      );
+      return "signed with node:crypto: 200; tampered body: 401 bad_signature";
+    },
+
+    async "POST /api/support (talkjs, c.var.talkjs)"() {
+      const res = await a.fetch("http://worker/api/support", {
+        method: "POST",
+        headers: { "x-user-id": "carol", "content-type": "application/json" },
+        body: JSON.stringify({ name: "Carol", text: "My order is late" }),
+      });
+      const answer = await res.json();
+      check(
+        res.status === 200,
+        `status ${res.status}: ${JSON.stringify(answer)}`,
+      );
+      const stored = await fetch(
+        `${emulatorUrl}/v1/${appId}/conversations/${answer.conversationId}/messages`,
+        { headers: { authorization: `Bearer ${secretKey}` } },
+      ).then((r) => r.json());
+      check(
+        stored.data?.[0]?.text === "My order is late",
+        JSON.stringify(stored),
+      );
+      return "3 TalkJS requests from workerd to the emulator on 127.0.0.1; message stored";
+    },
+
+    async "DO-backed limiter: one budget for both isolates"() {
+      // Let the budget refill after the previous step.
+      await new Promise((resolve) =>
+        setTimeout(resolve, 3 * 1000 / PER_SECOND + 200)
+      );
+      const send = (worker, user) =>
+        worker.fetch("http://worker/api/support", {
+          method: "POST",
+          headers: { "x-user-id": user, "content-type": "application/json" },
+          body: JSON.stringify({ name: user, text: "Hello" }),
+        }).then(async (res) => `${res.status} ${await res.text()}`);
+      // Two concurrent requests in one isolate, one in the other: 9 TalkJS requests.
+      const answers = await Promise.all([
+        send(a, "budget-a1"),
+        send(a, "budget-a2"),
+        send(b, "budget-b1"),
+      ]);
+      check(answers.every((s) => s.startsWith("200 ")), answers.join(" | "));
+      const arrivals = (await fetch(`${emulatorUrl}/_arrivals`).then((r) =>
+        r.json()
+      ))
+        .filter((x) => x.path.includes("budget-"))
+        .map((x) => x.at)
+        .sort((x, y) => x - y);
+      check(
+        arrivals.length === 9,
+        `the emulator saw ${arrivals.length} requests`,
+      );
+      const interval = 1000 / PER_SECOND;
+      const offsets = arrivals.map((at) => at - arrivals[0]);
+      // Shared: BURST at once, then one per interval across both isolates.
+      // Separate budgets would let 2 + 2 go out at once. Half an interval of
+      // slack absorbs the loopback's jitter.
+      offsets.forEach((offset, i) => {
+        const due = Math.max(0, i - (BURST - 1)) * interval;
+        check(
+          offset >= due - interval / 2,
+          `request ${i + 1} arrived at +${offset} ms, due at +${due} ms`,
+        );
+      });
+      return `9 requests (2 isolates, 3 concurrent routes) arrived at +${
+        offsets.join(", +")
+      } ms`;
+    },
+  });
+  console.log(JSON.stringify(result));
+} finally {
+  await mf.dispose();
+}
