@@ -69,7 +69,9 @@ export interface LimiterOptions {
 /**
  * Paces requests to a rate limit (GCRA, the token bucket's exact cousin):
  * `burst` at once, then `perSecond`. Callers are served in the order they
- * asked (FIFO); a waiting caller holds no timer but the head of the queue's.
+ * asked (FIFO). Each waiting caller holds at most one timer of its own (on
+ * Workers, a request that only waits on another request is cancelled as hung)
+ * and nothing spins.
  */
 export interface Limiter {
   /**
@@ -102,10 +104,12 @@ export interface Limiter {
 }
 
 interface Waiter {
-  resolve: (release: () => void) => void;
-  reject: (reason: unknown) => void;
+  /** Order of arrival, to estimate how long the wait for the turn is. */
+  seq: number;
   signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
+  /** Resolves when this waiter reaches the head of the queue. */
+  turn: Promise<void>;
+  start: () => void;
   prev: Waiter | undefined;
   next: Waiter | undefined;
 }
@@ -198,25 +202,50 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   const intervalMs = 1000 / perSecond;
 
   // A doubly linked FIFO, so that an abort anywhere in a long queue is O(1).
+  // Each caller waits for its own turn and then books and sleeps itself, and
+  // every wait for another caller (the turn, a concurrency slot) is also
+  // bounded by a timer of the waiting caller's own. On Workers, timers and
+  // promises belong to the request that made them: a request that only waits
+  // on another request's promise is cancelled as hung, and a timer started for
+  // one request dies with it.
   let head: Waiter | undefined;
   let tail: Waiter | undefined;
   let size = 0;
   let inFlight = 0;
   let penaltyUntil = -Infinity;
-  let running = false;
-  // The pump waits on at most one of these at a time; whoever changes what it
-  // waits for calls them.
-  let wakeForSlot: (() => void) | undefined;
-  let wakeFromSleep: (() => void) | undefined;
+  // A slot booked by a head that gave up before using it: the next head takes it.
+  let handedOver: number | undefined;
+  let slotFreed: (() => void) | undefined;
+  let arrivals = 0;
 
-  function unlink(w: Waiter): void {
+  function enqueue(signal: AbortSignal | undefined): Waiter {
+    let start!: () => void;
+    const turn = new Promise<void>((resolve) => start = resolve);
+    const w: Waiter = {
+      seq: arrivals++,
+      signal,
+      turn,
+      start,
+      prev: tail,
+      next: undefined,
+    };
+    if (tail) tail.next = w;
+    else head = w;
+    tail = w;
+    size++;
+    if (head === w) w.start();
+    return w;
+  }
+
+  function leave(w: Waiter): void {
+    const wasHead = head === w;
     if (w.prev) w.prev.next = w.next;
     else head = w.next;
     if (w.next) w.next.prev = w.prev;
     else tail = w.prev;
     w.prev = w.next = undefined;
     size--;
-    if (w.onAbort) w.signal?.removeEventListener("abort", w.onAbort);
+    if (wasHead) head?.start();
   }
 
   function makeRelease(): () => void {
@@ -225,118 +254,103 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       if (released) return;
       released = true;
       inFlight--;
-      wakeForSlot?.();
+      slotFreed?.();
     };
   }
 
-  async function sleepUntil(time: number): Promise<void> {
-    const controller = new AbortController();
-    wakeFromSleep = () => controller.abort();
+  /**
+   * Waits for `wakeup`, at most `ms` on the caller's own timer; rejects with
+   * `signal.reason` on abort. Leaves no timer behind.
+   */
+  async function nap(
+    ms: number,
+    wakeup: Promise<void>,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const timer = new AbortController();
+    const onAbort = () => timer.abort();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const sleeping = clock.sleep(ms, timer.signal).catch(() => {});
     try {
-      await clock.sleep(time - clock.now(), controller.signal);
-    } catch (error) {
-      // Woken early because the queue emptied: the loop looks again.
-      if (!controller.signal.aborted) throw error;
+      await Promise.race([wakeup, sleeping]);
     } finally {
-      wakeFromSleep = undefined;
+      signal?.removeEventListener("abort", onAbort);
+      timer.abort();
     }
+    signal?.throwIfAborted();
   }
 
-  async function pump(): Promise<void> {
-    // A slot booked by the head of the queue and not used yet. If the head
-    // gives up, the next caller takes it at the same time.
+  async function sleepUntil(
+    time: number,
+    signal: AbortSignal | undefined,
+  ): Promise<void> {
+    const ms = time - clock.now();
+    if (ms > 0) await clock.sleep(ms, signal);
+  }
+
+  async function acquire(signal?: AbortSignal): Promise<() => void> {
+    signal?.throwIfAborted();
+    const w = enqueue(signal);
     let booked: number | undefined;
     try {
-      while (head) {
+      while (head !== w) {
+        // About one interval per caller ahead; the turn usually comes first.
+        await nap(
+          Math.max(intervalMs, (w.seq - head!.seq) * intervalMs),
+          w.turn,
+          signal,
+        );
+      }
+      booked = handedOver;
+      handedOver = undefined;
+      for (;;) {
+        signal?.throwIfAborted();
         if (inFlight >= concurrency) {
-          await new Promise<void>((resolve) => wakeForSlot = resolve);
-          wakeForSlot = undefined;
+          await nap(
+            Math.max(intervalMs, 50),
+            new Promise<void>((resolve) => slotFreed = resolve),
+            signal,
+          );
+          slotFreed = undefined;
           continue;
         }
         if (penaltyUntil > clock.now()) {
           // A slot booked before the penalty would go out late, outside the
           // budget's accounting: drop it and book afresh afterwards.
           booked = undefined;
-          await sleepUntil(penaltyUntil);
+          await sleepUntil(penaltyUntil, signal);
           continue;
         }
         if (booked === undefined) {
-          const first = head;
-          try {
-            const at = await store.reserve(key, {
-              now: clock.now(),
-              intervalMs,
-              burst,
-            });
-            if (typeof at !== "number" || Number.isNaN(at)) {
-              throw new TypeError(
-                `Cannot acquire a slot as the store answered a time that is not a number: ${
-                  show(at)
-                }`,
-              );
-            }
-            booked = at;
-          } catch (error) {
-            if (first === head) {
-              unlink(first);
-              first.reject(error);
-            }
+          const at = await store.reserve(key, {
+            now: clock.now(),
+            intervalMs,
+            burst,
+          });
+          if (typeof at !== "number" || Number.isNaN(at)) {
+            throw new TypeError(
+              `Cannot acquire a slot as the store answered a time that is not a number: ${
+                show(at)
+              }`,
+            );
           }
+          booked = at;
           continue;
         }
         if (booked > clock.now()) {
-          await sleepUntil(booked);
+          await sleepUntil(booked, signal);
           continue;
         }
-        const w = head;
-        unlink(w);
         booked = undefined;
         inFlight++;
-        w.resolve(makeRelease());
+        return makeRelease();
       }
     } catch (error) {
-      // Only a broken clock gets here; nobody may be left hanging.
-      while (head) {
-        const w = head;
-        unlink(w);
-        w.reject(error);
-      }
+      if (booked !== undefined) handedOver = booked;
+      throw signal?.aborted ? signal.reason : error;
     } finally {
-      running = false;
+      leave(w);
     }
-  }
-
-  function acquire(signal?: AbortSignal): Promise<() => void> {
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<() => void>((resolve, reject) => {
-      const w: Waiter = {
-        resolve,
-        reject,
-        signal,
-        onAbort: undefined,
-        prev: tail,
-        next: undefined,
-      };
-      if (signal) {
-        w.onAbort = () => {
-          unlink(w);
-          reject(signal.reason);
-          if (!head) {
-            wakeForSlot?.();
-            wakeFromSleep?.();
-          }
-        };
-        signal.addEventListener("abort", w.onAbort, { once: true });
-      }
-      if (tail) tail.next = w;
-      else head = w;
-      tail = w;
-      size++;
-      if (!running) {
-        running = true;
-        pump();
-      }
-    });
   }
 
   return {

@@ -74,13 +74,13 @@ app.post("/talkjs/events", talkjsWebhook(), (c) => {
   return c.json({ received: event.type });
 });
 
-// A client and limiter per request, sharing one budget through the Durable
-// Object. Not one per isolate: on Workers, timers and I/O belong to the
-// request that started them, so a local queue shared by concurrent requests
-// would leave one request waiting on another's timer, and workerd cancels it.
+// One client and limiter per isolate (bindings are known on the first
+// request), and one budget for every isolate of the app through the Durable
+// Object.
+let api: MiddlewareHandler | undefined;
 app.use("/api/*", (c, next) => {
   const env = c.env;
-  const middleware: MiddlewareHandler = talkjs({
+  api ??= talkjs({
     ...(env.TALKJS_BASE_URL ? { baseUrl: env.TALKJS_BASE_URL } : {}),
     limiter: createLimiter({
       store: durableObjectStore(env.LIMITER),
@@ -89,7 +89,7 @@ app.use("/api/*", (c, next) => {
       perSecond: Number(env.LIMITER_PER_SECOND ?? 9),
     }),
   });
-  return middleware(c, next);
+  return api(c, next);
 });
 
 app.post("/api/support", async (c) => {
