@@ -4,20 +4,23 @@ import { hmacKey } from "./_hmac.ts";
 const encoder = new TextEncoder();
 
 /**
- * Signs `{ ...claims, iss, iat, exp }` as a compact HS256 JWT with jose.
- * (jose's CompactSign, not SignJWT: the claims are ours to set, and it keeps
- * the core bundle smaller.)
+ * Signs a TalkJS token as a compact HS256 JWT with jose: an app token
+ * `{ tokenType: "app", iss, iat, exp }`, or with `userId` a user token
+ * `{ tokenType: "user", sub, iss, iat, exp }`. (jose's CompactSign, not
+ * SignJWT: the claims are ours to set, and it keeps the core bundle smaller.)
  */
 export async function signJwt(
-  claims: Record<string, string>,
   appId: string,
   secretKey: string,
   nowMs: number,
   ttlSeconds: number,
+  userId?: string,
 ): Promise<string> {
   const iat = Math.floor(nowMs / 1000);
   const payload = {
-    ...claims,
+    ...(userId === undefined
+      ? { tokenType: "app" }
+      : { tokenType: "user", sub: userId }),
     iss: appId,
     iat,
     exp: iat + Math.ceil(ttlSeconds),

@@ -12,14 +12,28 @@ export function show(value: unknown): string {
   return String(value);
 }
 
+/**
+ * Throws the house-style argument error: `Cannot <what> as '<name>' must be
+ * <rule>: current value is <value>`. A `TypeError` unless `err` says otherwise.
+ */
+export function fail(
+  what: string,
+  name: string,
+  rule: string,
+  value: unknown,
+  err: ErrorConstructor = TypeError,
+): never {
+  throw new err(
+    `Cannot ${what} as '${name}' must be ${rule}: current value is ${
+      show(value)
+    }`,
+  );
+}
+
 /** Throws a TypeError naming `name` unless `value` is a non-empty string. */
 export function requireId(what: string, name: string, value: unknown): string {
-  if (typeof value !== "string" || value.length === 0) {
-    throw new TypeError(
-      `Cannot ${what} as '${name}' must be a non-empty string: current value is ${
-        show(value)
-      }`,
-    );
+  if (typeof value !== "string" || !value) {
+    fail(what, name, "a non-empty string", value);
   }
   return value;
 }
@@ -30,17 +44,57 @@ export function requireObject(
   name: string,
   value: unknown,
 ): Record<string, unknown> {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    throw new TypeError(
-      `Cannot ${what} as '${name}' must be an object: current value is ${
-        show(value)
-      }`,
-    );
+  if (typeof value !== "object" || !value || Array.isArray(value)) {
+    fail(what, name, "an object", value);
   }
   return value as Record<string, unknown>;
 }
 
-/** Throws a RangeError naming `name` unless `value` is an integer in [min, max]. */
+/** Throws a TypeError naming `name` unless `value` is a function (or, with `optional`, undefined). */
+export function requireFunction(
+  what: string,
+  name: string,
+  value: unknown,
+  optional?: boolean,
+): void {
+  if (typeof value !== "function" && !(optional && value === undefined)) {
+    fail(what, name, "a function", value);
+  }
+}
+
+/**
+ * Throws unless `value` is a number that passes `ok`: a `RangeError` for a
+ * number (a wrong value), a `TypeError` for anything else (a wrong shape),
+ * unless `err` says which.
+ */
+export function requireNumber(
+  what: string,
+  name: string,
+  value: unknown,
+  rule: string,
+  ok: (n: number) => boolean,
+  err?: ErrorConstructor,
+): number {
+  if (typeof value !== "number" || !ok(value)) {
+    fail(
+      what,
+      name,
+      rule,
+      value,
+      err ?? (typeof value === "number" ? RangeError : TypeError),
+    );
+  }
+  return value;
+}
+
+/** `n` is finite and above 0. */
+export const isPositiveFinite = (n: number): boolean => n > 0 && isFinite(n);
+
+/** `n` is a non-negative integer or `Infinity`. */
+export const isCount = (n: number): boolean =>
+  n === Infinity || (Number.isInteger(n) && n >= 0);
+
+/** Throws a RangeError naming `name` unless `value` is an integer in [min, max] (a TypeError if not a number). */
 export function requireInt(
   what: string,
   name: string,
@@ -48,19 +102,13 @@ export function requireInt(
   min: number,
   max: number,
 ): number {
-  if (
-    typeof value !== "number" || !Number.isInteger(value) || value < min ||
-    value > max
-  ) {
-    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    const err = typeof value === "number" ? RangeError : TypeError;
-    throw new err(
-      `Cannot ${what} as '${name}' must be an integer ${range}: current value is ${
-        show(value)
-      }`,
-    );
-  }
-  return value;
+  return requireNumber(
+    what,
+    name,
+    value,
+    `an integer ${max === Infinity ? `>= ${min}` : `from ${min} to ${max}`}`,
+    (n) => Number.isInteger(n) && n >= min && n <= max,
+  );
 }
 
 /** Throws unless `value` is a finite number > 0 (or >= 0 with `allowZero`). */
@@ -70,16 +118,11 @@ export function requirePositive(
   value: unknown,
   allowZero = false,
 ): number {
-  if (
-    typeof value !== "number" || !Number.isFinite(value) || value < 0 ||
-    (!allowZero && value === 0)
-  ) {
-    const err = typeof value === "number" ? RangeError : TypeError;
-    throw new err(
-      `Cannot ${what} as '${name}' must be a ${
-        allowZero ? "non-negative" : "positive"
-      } finite number: current value is ${show(value)}`,
-    );
-  }
-  return value;
+  return requireNumber(
+    what,
+    name,
+    value,
+    `a ${allowZero ? "non-negative" : "positive"} finite number`,
+    (n) => isFinite(n) && n >= 0 && (allowZero || n > 0),
+  );
 }

@@ -1,6 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { signJwt } from "./_jwt.ts";
-import { requireId as requireString } from "./_validate.ts";
+import { isPositiveFinite, requireId, requireNumber } from "./_validate.ts";
 
 /** Options of {@linkcode createAppToken}. */
 export interface AppTokenOptions {
@@ -26,15 +26,41 @@ export interface UserTokenOptions extends AppTokenOptions {
   userId: string;
 }
 
-function requireTtl(what: string, ttl: unknown): number {
-  if (typeof ttl !== "number" || !Number.isFinite(ttl) || ttl <= 0) {
-    throw new RangeError(
-      `Cannot ${what} as 'ttlSeconds' must be a positive number: current value is ${
-        String(ttl)
-      }`,
+/** Validates the options of both token kinds and signs (a user token when `user`). */
+function signToken(
+  what: string,
+  options: Partial<UserTokenOptions> | undefined,
+  user: boolean,
+): Promise<string> {
+  try {
+    const {
+      appId,
+      secretKey,
+      userId,
+      ttlSeconds = user ? 3600 : 30,
+      clock = systemClock,
+    } = options ?? {};
+    requireId(what, "appId", appId);
+    requireId(what, "secretKey", secretKey);
+    if (user) requireId(what, "userId", userId);
+    requireNumber(
+      what,
+      "ttlSeconds",
+      ttlSeconds,
+      "a positive number",
+      isPositiveFinite,
+      RangeError,
     );
+    return signJwt(
+      appId as string,
+      secretKey as string,
+      clock.now(),
+      ttlSeconds,
+      user ? userId : undefined,
+    );
+  } catch (error) {
+    return Promise.reject(error);
   }
-  return ttl;
 }
 
 /**
@@ -54,23 +80,7 @@ function requireTtl(what: string, ttl: unknown): number {
  * ```
  */
 export function createAppToken(options: AppTokenOptions): Promise<string> {
-  const what = "create an app token";
-  try {
-    const { appId, secretKey, ttlSeconds = 30, clock = systemClock } =
-      options ?? {};
-    requireString(what, "appId", appId);
-    requireString(what, "secretKey", secretKey);
-    requireTtl(what, ttlSeconds);
-    return signJwt(
-      { tokenType: "app" },
-      appId,
-      secretKey,
-      clock.now(),
-      ttlSeconds,
-    );
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return signToken("create an app token", options, false);
 }
 
 /**
@@ -95,22 +105,5 @@ export function createAppToken(options: AppTokenOptions): Promise<string> {
  * ```
  */
 export function createUserToken(options: UserTokenOptions): Promise<string> {
-  const what = "create a user token";
-  try {
-    const { appId, secretKey, userId, ttlSeconds = 3600, clock = systemClock } =
-      options ?? {};
-    requireString(what, "appId", appId);
-    requireString(what, "secretKey", secretKey);
-    requireString(what, "userId", userId);
-    requireTtl(what, ttlSeconds);
-    return signJwt(
-      { tokenType: "user", sub: userId },
-      appId,
-      secretKey,
-      clock.now(),
-      ttlSeconds,
-    );
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  return signToken("create a user token", options, true);
 }

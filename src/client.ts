@@ -1,13 +1,20 @@
 import { type Clock, systemClock } from "./clock.ts";
 import {
   TalkJsApiError,
-  TalkJsError,
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "./errors.ts";
 import { createLimiter, type Limiter } from "./limiter.ts";
 import { isRetryableError, type RetryOptions, withRetry } from "./retry.ts";
-import { requireId, requireObject, show } from "./_validate.ts";
+import {
+  fail,
+  isPositiveFinite,
+  requireFunction,
+  requireId,
+  requireNumber,
+  requireObject,
+  show,
+} from "./_validate.ts";
 import { hmacKey } from "./_hmac.ts";
 import { signJwt } from "./_jwt.ts";
 import { encodeSegments, parseRetryAfter } from "./_http.ts";
@@ -171,9 +178,7 @@ function toJson(what: string, body: unknown): string {
 
 function redact(text: string, secrets: readonly string[]): string {
   for (const secret of secrets) {
-    if (secret && text.includes(secret)) {
-      text = text.replaceAll(secret, "[redacted]");
-    }
+    if (secret) text = text.replaceAll(secret, "[redacted]");
   }
   return text;
 }
@@ -184,21 +189,6 @@ function parseBody(text: string): unknown {
   } catch {
     return text;
   }
-}
-
-/** Rejects with `signal`'s reason when it aborts; `cleanup` removes the listener. */
-function linkSignals(
-  controller: AbortController,
-  signal: AbortSignal | undefined,
-): () => void {
-  if (!signal) return () => {};
-  if (signal.aborted) {
-    controller.abort(signal.reason);
-    return () => {};
-  }
-  const onAbort = () => controller.abort(signal.reason);
-  signal.addEventListener("abort", onAbort, { once: true });
-  return () => signal.removeEventListener("abort", onAbort);
 }
 
 /**
@@ -245,31 +235,21 @@ export function createClient(options: ClientOptions): TalkJsClient {
     apiVersion,
   } = options;
   requireId(what, "appId", appId);
-  if (typeof secretKey !== "string" || secretKey.length === 0) {
+  if (typeof secretKey !== "string" || !secretKey) {
     // The value is not shown: it may be a secret in the wrong place.
     throw new TypeError(
       `Cannot ${what} as 'secretKey' must be a non-empty string`,
     );
   }
+  requireId(what, "baseUrl", baseUrl);
   let base: URL;
   try {
-    base = new URL(requireId(what, "baseUrl", baseUrl));
-  } catch (error) {
-    if (error instanceof TypeError && error.message.startsWith("Cannot")) {
-      throw error;
-    }
-    throw new TypeError(
-      `Cannot ${what} as 'baseUrl' must be an absolute URL: current value is ${
-        show(baseUrl)
-      }`,
-    );
+    base = new URL(baseUrl);
+  } catch {
+    fail(what, "baseUrl", "an absolute URL", baseUrl);
   }
-  if (base.protocol !== "https:" && base.protocol !== "http:") {
-    throw new TypeError(
-      `Cannot ${what} as 'baseUrl' must be an http(s) URL: current value is ${
-        show(baseUrl)
-      }`,
-    );
+  if (!/^https?:$/.test(base.protocol)) {
+    fail(what, "baseUrl", "an http(s) URL", baseUrl);
   }
   if (base.search || base.hash || base.username || base.password) {
     throw new TypeError(
@@ -279,51 +259,32 @@ export function createClient(options: ClientOptions): TalkJsClient {
     );
   }
   if (auth !== "token" && auth !== "secret-key") {
-    throw new TypeError(
-      `Cannot ${what} as 'auth' must be "token" or "secret-key": current value is ${
-        show(auth)
-      }`,
-    );
+    fail(what, "auth", `"token" or "secret-key"`, auth);
   }
-  if (
-    typeof tokenTtlSeconds !== "number" || !(tokenTtlSeconds > 0) ||
-    !isFinite(tokenTtlSeconds)
-  ) {
-    throw new RangeError(
-      `Cannot ${what} as 'tokenTtlSeconds' must be a positive number: current value is ${
-        show(tokenTtlSeconds)
-      }`,
-    );
-  }
-  if (typeof fetchFn !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'fetch' must be a function: current value is ${
-        show(fetchFn)
-      }`,
-    );
-  }
-  if (typeof timeoutMs !== "number" || !(timeoutMs > 0)) {
-    throw new RangeError(
-      `Cannot ${what} as 'timeoutMs' must be a positive number: current value is ${
-        show(timeoutMs)
-      }`,
-    );
-  }
-  if (retry !== false && (typeof retry !== "object" || retry === null)) {
-    throw new TypeError(
-      `Cannot ${what} as 'retry' must be an object or false: current value is ${
-        show(retry)
-      }`,
-    );
+  requireNumber(
+    what,
+    "tokenTtlSeconds",
+    tokenTtlSeconds,
+    "a positive number",
+    isPositiveFinite,
+    RangeError,
+  );
+  requireFunction(what, "fetch", fetchFn);
+  requireNumber(
+    what,
+    "timeoutMs",
+    timeoutMs,
+    "a positive number",
+    (n) => n > 0,
+    RangeError,
+  );
+  if (retry !== false && (typeof retry !== "object" || !retry)) {
+    fail(what, "retry", "an object or false", retry);
   }
   if (
     apiVersion !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(apiVersion))
   ) {
-    throw new TypeError(
-      `Cannot ${what} as 'apiVersion' must be a date like "2021-02-09": current value is ${
-        show(apiVersion)
-      }`,
-    );
+    fail(what, "apiVersion", `a date like "2021-02-09"`, apiVersion);
   }
   const limiter: Limiter | false = limiterOption === undefined
     ? createLimiter({ clock, key: appId })
@@ -332,30 +293,13 @@ export function createClient(options: ClientOptions): TalkJsClient {
     limiter !== false &&
     (typeof limiter !== "object" || typeof limiter?.acquire !== "function")
   ) {
-    throw new TypeError(
-      `Cannot ${what} as 'limiter' must be a Limiter or false: current value is ${
-        show(limiter)
-      }`,
-    );
+    fail(what, "limiter", "a Limiter or false", limiter);
   }
-  const root = base.href.replace(/\/+$/, "") + "/v1/" +
-    encodeURIComponent(appId);
-  const prefix = new URL(root).pathname;
-  const key = auth === "token" ? hmacKey(secretKey) : undefined;
-  // Swallow a rejected import here; it resurfaces on first use.
-  key?.catch(() => {});
-
-  async function authorization(): Promise<string> {
-    if (!key) return secretKey;
-    await key;
-    return await signJwt(
-      { tokenType: "app" },
-      appId,
-      secretKey,
-      clock.now(),
-      tokenTtlSeconds,
-    );
-  }
+  const prefix =
+    new URL(base.href.replace(/\/+$/, "") + "/v1/" + encodeURIComponent(appId))
+      .pathname;
+  // Import the signing key now; a rejected import resurfaces on first use.
+  if (auth === "token") hmacKey(secretKey).catch(() => {});
 
   async function attempt(
     method: HttpMethod,
@@ -364,7 +308,9 @@ export function createClient(options: ClientOptions): TalkJsClient {
     body: string | undefined,
     signal: AbortSignal | undefined,
   ): Promise<unknown> {
-    const token = await authorization();
+    const token = auth === "token"
+      ? await signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
+      : secretKey;
     const headers: Record<string, string> = {
       "Authorization": `Bearer ${token}`,
       "Accept": "application/json",
@@ -373,48 +319,38 @@ export function createClient(options: ClientOptions): TalkJsClient {
     if (apiVersion !== undefined) headers["TalkJS-REST-Version"] = apiVersion;
 
     const controller = new AbortController();
-    const unlink = linkSignals(controller, signal);
+    const onAbort = () => controller.abort(signal!.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    if (signal?.aborted) onAbort();
     const timer = new AbortController();
     let timedOut = false;
     clock.sleep(timeoutMs, timer.signal).then(() => {
       timedOut = true;
       controller.abort(new DOMException("timed out", "TimeoutError"));
     }, () => {});
-    const fail = (error: unknown): never => {
-      if (signal?.aborted) throw signal.reason;
-      if (timedOut) throw new TalkJsTimeoutError(method, path, timeoutMs);
-      throw new TalkJsNetworkError(method, path, error);
-    };
     try {
+      const init: RequestInit = { method, headers, signal: controller.signal };
+      if (body !== undefined) init.body = encoder.encode(body);
       let response: Response;
-      try {
-        const init: RequestInit = {
-          method,
-          headers,
-          signal: controller.signal,
-        };
-        if (body !== undefined) init.body = encoder.encode(body);
-        response = await fetchFn(url, init);
-      } catch (error) {
-        return fail(error);
-      }
       let text: string;
       try {
+        response = await fetchFn(url, init);
         text = await response.text();
       } catch (error) {
-        return fail(error);
+        if (signal?.aborted) throw signal.reason;
+        if (timedOut) throw new TalkJsTimeoutError(method, path, timeoutMs);
+        throw new TalkJsNetworkError(method, path, error);
       }
-      if (response.status !== 200) {
+      const { status } = response;
+      if (status !== 200) {
         text = redact(text, [secretKey, token]);
         const retryAfterMs = parseRetryAfter(
           response.headers.get("retry-after"),
           clock.now(),
         );
-        if (response.status === 429 && limiter) {
-          limiter.penalize(retryAfterMs ?? 1000);
-        }
+        if (status === 429 && limiter) limiter.penalize(retryAfterMs ?? 1000);
         throw new TalkJsApiError({
-          status: response.status,
+          status,
           method,
           path,
           body: parseBody(text),
@@ -426,7 +362,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
         return JSON.parse(text);
       } catch {
         throw new TalkJsApiError({
-          status: 200,
+          status,
           method,
           path,
           body: redact(text, [secretKey, token]).slice(0, 2000),
@@ -434,7 +370,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
       }
     } finally {
       timer.abort();
-      unlink();
+      signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -443,75 +379,60 @@ export function createClient(options: ClientOptions): TalkJsClient {
     segments: readonly string[],
     init: RequestOptions = {},
   ): Promise<T> {
+    const what = "send a request";
     try {
       if (!METHODS.has(method)) {
-        throw new TypeError(
-          `Cannot send a request as 'method' must be one of GET, PUT, POST, PATCH, DELETE: current value is ${
-            show(method)
-          }`,
-        );
+        fail(what, "method", "one of GET, PUT, POST, PATCH, DELETE", method);
       }
-      requireObject("send a request", "init", init);
+      requireObject(what, "init", init);
       const { query, body, signal, idempotent = method !== "POST" } = init;
       let path = prefix + encodeSegments(segments);
       if (query !== undefined) {
-        requireObject("send a request", "query", query);
         const params = new URLSearchParams();
-        for (const [name, value] of Object.entries(query)) {
+        for (
+          const [name, value] of Object.entries(
+            requireObject(what, "query", query),
+          )
+        ) {
           if (value === undefined) continue;
           if (!["string", "number", "boolean"].includes(typeof value)) {
-            throw new TypeError(
-              `Cannot send a request as 'query.${name}' must be a string, number or boolean: current value is ${
-                show(value)
-              }`,
-            );
+            fail(what, `query.${name}`, "a string, number or boolean", value);
           }
           params.append(name, String(value));
         }
         const search = params.toString();
         if (search) path += "?" + search;
       }
-      let json: string | undefined;
-      if (method === "GET") {
-        if (body !== undefined) {
-          throw new TypeError(
-            "Cannot send a request as 'body' must be undefined for GET",
-          );
-        }
-      } else if (body !== undefined) {
-        json = toJson(`send ${method} ${path}`, body);
-      }
-      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      if (method === "GET" && body !== undefined) {
         throw new TypeError(
-          `Cannot send a request as 'signal' must be an AbortSignal: current value is ${
-            show(signal)
-          }`,
+          `Cannot ${what} as 'body' must be undefined for GET`,
         );
+      }
+      const json = body === undefined
+        ? undefined
+        : toJson(`send ${method} ${path}`, body);
+      if (signal !== undefined && !(signal instanceof AbortSignal)) {
+        fail(what, "signal", "an AbortSignal", signal);
       }
       const url = base.origin + path;
       const once = (ctx: { signal?: AbortSignal }) => {
         const s = ctx.signal ?? signal;
-        return limiter
-          ? limiter.schedule(() => attempt(method, url, path, json, s), s)
-          : attempt(method, url, path, json, s);
+        const run = () => attempt(method, url, path, json, s);
+        return limiter ? limiter.schedule(run, s) : run();
       };
-      if (retry === false) {
-        return once({ ...(signal ? { signal } : {}) }) as Promise<T>;
-      }
-      const userShouldRetry = retry.shouldRetry ?? isRetryableError;
+      const signalOption = signal ? { signal } : {};
+      if (retry === false) return once(signalOption) as Promise<T>;
+      // Default: isRetryableError, which refuses anything but a TalkJsError.
+      const shouldRetry = retry.shouldRetry ?? isRetryableError;
       return withRetry(once, {
         clock,
         ...retry,
-        ...(signal ? { signal } : {}),
-        shouldRetry(error, n) {
-          const unsure = error instanceof TalkJsNetworkError ||
-            error instanceof TalkJsTimeoutError;
-          if (unsure && !idempotent) return false;
-          if (!(error instanceof TalkJsError) && !retry.shouldRetry) {
-            return false;
-          }
-          return userShouldRetry(error, n);
-        },
+        ...signalOption,
+        // A POST that may have arrived runs again only when idempotent.
+        shouldRetry: (error, n) =>
+          (idempotent ||
+            !(error instanceof TalkJsNetworkError ||
+              error instanceof TalkJsTimeoutError)) && shouldRetry(error, n),
       }) as Promise<T>;
     } catch (error) {
       return Promise.reject(error);
@@ -523,36 +444,22 @@ export function createClient(options: ClientOptions): TalkJsClient {
     operations: readonly BatchOperation[],
     batchOptions: BatchOptions = {},
   ): Promise<BatchResult[]> {
-    if (!Array.isArray(operations) || operations.length === 0) {
-      throw new TypeError(
-        `Cannot run a batch as 'operations' must be a non-empty array: current value is ${
-          show(operations)
-        }`,
-      );
+    const what = "run a batch";
+    if (!Array.isArray(operations) || !operations.length) {
+      fail(what, "operations", "a non-empty array", operations);
     }
     operations.forEach((op, i) => {
+      const name = `operations[${i}]`;
       if (!Array.isArray(op) || op.length < 3 || op.length > 4) {
-        throw new TypeError(
-          `Cannot run a batch as 'operations[${i}]' must be [seq, method, path, payload?]: current value is ${
-            show(op)
-          }`,
-        );
+        fail(what, name, "[seq, method, path, payload?]", op);
       }
       if (!METHODS.has(op[1])) {
-        throw new TypeError(
-          `Cannot run a batch as 'operations[${i}][1]' must be an HTTP method: current value is ${
-            show(op[1])
-          }`,
-        );
+        fail(what, name + "[1]", "an HTTP method", op[1]);
       }
       if (typeof op[2] !== "string" || !op[2].startsWith("/")) {
-        throw new TypeError(
-          `Cannot run a batch as 'operations[${i}][2]' must be a path starting with "/": current value is ${
-            show(op[2])
-          }`,
-        );
+        fail(what, name + "[2]", `a path starting with "/"`, op[2]);
       }
-      if (op.length === 4) toJson(`run a batch (operations[${i}])`, op[3]);
+      if (op.length === 4) toJson(`${what} (${name})`, op[3]);
     });
     const { signal } = batchOptions;
     const results: BatchResult[] = [];

@@ -22,7 +22,7 @@ export type TalkJsErrorCode =
  */
 export class TalkJsError extends Error {
   /** A stable machine-readable code. */
-  readonly code: TalkJsErrorCode;
+  declare readonly code: TalkJsErrorCode;
 
   /**
    * Creates an error with a stable code.
@@ -43,7 +43,17 @@ export class TalkJsError extends Error {
    * @returns The name, code, message and the subclass's own fields.
    */
   toJSON(): Record<string, unknown> {
-    return { name: this.name, code: this.code, message: this.message };
+    const out: Record<string, unknown> = {
+      name: this.name,
+      code: this.code,
+      message: this.message,
+    };
+    // A subclass's fields are its own enumerable properties, in the order its
+    // constructor set them. `reasons` is already in the message and the body.
+    for (const [key, value] of Object.entries(this)) {
+      if (!(key in out) && key !== "reasons") out[key] = value;
+    }
+    return out;
   }
 }
 
@@ -74,17 +84,17 @@ export interface TalkJsApiErrorInit {
  */
 export class TalkJsApiError extends TalkJsError {
   /** The HTTP status. */
-  readonly status: number;
+  declare readonly status: number;
   /** The request's method. */
-  readonly method: string;
+  declare readonly method: string;
   /** The request's path and query (no token, no secret). */
-  readonly path: string;
+  declare readonly path: string;
   /** The answer's body: parsed JSON when it parsed, else the text. */
-  readonly body: unknown;
+  declare readonly body: unknown;
   /** From `Retry-After` (seconds or HTTP date), in milliseconds. */
-  readonly retryAfterMs: number | undefined;
+  declare readonly retryAfterMs: number | undefined;
   /** The `reasons` object of a 400 answer, when TalkJS sent one: `{ field: message }`. */
-  readonly reasons: Record<string, string | string[]> | undefined;
+  declare readonly reasons: Record<string, string | string[]> | undefined;
 
   /**
    * Creates the error from what failed.
@@ -93,17 +103,17 @@ export class TalkJsApiError extends TalkJsError {
    */
   constructor(init: TalkJsApiErrorInit) {
     const reasons = readReasons(init.body);
-    const detail = reasons
-      ? ` (${
-        Object.entries(reasons).map(([k, v]) =>
-          `${k}: ${Array.isArray(v) ? v.join(", ") : v}`
-        )
-          .join("; ")
-      })`
-      : "";
     super(
       "TALKJS_API_ERROR",
-      `Request failed with status ${init.status}: ${init.method} ${init.path}${detail}`,
+      `Request failed with status ${init.status}: ${init.method} ${init.path}${
+        reasons
+          ? ` (${
+            Object.entries(reasons).map(([k, v]) =>
+              `${k}: ${[v].flat().join(", ")}`
+            ).join("; ")
+          })`
+          : ""
+      }`,
     );
     this.name = "TalkJsApiError";
     this.status = init.status;
@@ -113,38 +123,23 @@ export class TalkJsApiError extends TalkJsError {
     this.retryAfterMs = init.retryAfterMs;
     this.reasons = reasons;
   }
-
-  /**
-   * A plain, secret-free summary for logs.
-   *
-   * @returns A plain summary with status, method, path, body and retryAfterMs.
-   */
-  override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      status: this.status,
-      method: this.method,
-      path: this.path,
-      body: this.body,
-      retryAfterMs: this.retryAfterMs,
-    };
-  }
 }
 
 function readReasons(
   body: unknown,
 ): Record<string, string | string[]> | undefined {
-  if (typeof body !== "object" || body === null) return undefined;
-  const reasons = (body as { reasons?: unknown }).reasons;
-  if (
-    typeof reasons !== "object" || reasons === null || Array.isArray(reasons)
-  ) return undefined;
-  const out: Record<string, string | string[]> = {};
-  for (const [k, v] of Object.entries(reasons)) {
-    if (typeof v === "string") out[k] = v;
-    else if (Array.isArray(v)) out[k] = v.map(String);
+  const reasons = (body as { reasons?: unknown } | null)?.reasons;
+  if (typeof reasons !== "object" || !reasons || Array.isArray(reasons)) {
+    return undefined;
   }
-  return Object.keys(out).length ? out : undefined;
+  const kept = Object.entries(reasons).flatMap(([k, v]) =>
+    typeof v === "string"
+      ? [[k, v]]
+      : Array.isArray(v)
+      ? [[k, v.map(String)]]
+      : []
+  );
+  return kept.length ? Object.fromEntries(kept) : undefined;
 }
 
 /**
@@ -161,9 +156,9 @@ function readReasons(
  */
 export class TalkJsNetworkError extends TalkJsError {
   /** The request's method. */
-  readonly method: string;
+  declare readonly method: string;
   /** The request's path and query. */
-  readonly path: string;
+  declare readonly path: string;
 
   /**
    * Creates the error for a request that got no complete answer.
@@ -191,10 +186,11 @@ export class TalkJsNetworkError extends TalkJsError {
    * @returns A plain summary with method, path and the cause's message.
    */
   override toJSON(): Record<string, unknown> {
-    const cause = this.cause instanceof Error
-      ? this.cause.message
-      : String(this.cause);
-    return { ...super.toJSON(), method: this.method, path: this.path, cause };
+    const { cause } = this;
+    return {
+      ...super.toJSON(),
+      cause: cause instanceof Error ? cause.message : String(cause),
+    };
   }
 }
 
@@ -211,11 +207,11 @@ export class TalkJsNetworkError extends TalkJsError {
  */
 export class TalkJsTimeoutError extends TalkJsError {
   /** The request's method. */
-  readonly method: string;
+  declare readonly method: string;
   /** The request's path and query. */
-  readonly path: string;
+  declare readonly path: string;
   /** The per-attempt limit that was exceeded. */
-  readonly timeoutMs: number;
+  declare readonly timeoutMs: number;
 
   /**
    * Creates the error for an attempt that ran out of time.
@@ -233,20 +229,6 @@ export class TalkJsTimeoutError extends TalkJsError {
     this.method = method;
     this.path = path;
     this.timeoutMs = timeoutMs;
-  }
-
-  /**
-   * A plain, secret-free summary for logs.
-   *
-   * @returns A plain summary with method, path and timeoutMs.
-   */
-  override toJSON(): Record<string, unknown> {
-    return {
-      ...super.toJSON(),
-      method: this.method,
-      path: this.path,
-      timeoutMs: this.timeoutMs,
-    };
   }
 }
 
@@ -272,7 +254,7 @@ export type TalkJsWebhookErrorReason =
  */
 export class TalkJsWebhookError extends TalkJsError {
   /** Which check failed. */
-  readonly reason: TalkJsWebhookErrorReason;
+  declare readonly reason: TalkJsWebhookErrorReason;
 
   /**
    * Creates the error for a refused webhook request.
@@ -289,14 +271,5 @@ export class TalkJsWebhookError extends TalkJsError {
     super("TALKJS_WEBHOOK_INVALID", message, options);
     this.name = "TalkJsWebhookError";
     this.reason = reason;
-  }
-
-  /**
-   * A plain, secret-free summary for logs.
-   *
-   * @returns A plain summary with the reason.
-   */
-  override toJSON(): Record<string, unknown> {
-    return { ...super.toJSON(), reason: this.reason };
   }
 }

@@ -1,6 +1,15 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { memoryStore } from "./memory_store.ts";
-import { requireInt, requirePositive, show } from "./_validate.ts";
+import {
+  fail,
+  isCount,
+  requireFunction,
+  requireId,
+  requireInt,
+  requireNumber,
+  requirePositive,
+  show,
+} from "./_validate.ts";
 
 /** What {@linkcode LimiterStore.reserve} is told about the slot to book. */
 export interface ReserveOptions {
@@ -106,7 +115,6 @@ export interface Limiter {
 interface Waiter {
   /** Order of arrival, to estimate how long the wait for the turn is. */
   seq: number;
-  signal: AbortSignal | undefined;
   /** Resolves when this waiter reaches the head of the queue. */
   turn: Promise<void>;
   start: () => void;
@@ -148,12 +156,8 @@ interface Waiter {
  */
 export function createLimiter(options: LimiterOptions = {}): Limiter {
   const what = "create a limiter";
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${what} as 'options' must be an object: current value is ${
-        show(options)
-      }`,
-    );
+  if (typeof options !== "object" || !options) {
+    fail(what, "options", "an object", options);
   }
   const {
     burst = 600,
@@ -165,39 +169,19 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   } = options;
   requireInt(what, "burst", burst, 1, Infinity);
   requirePositive(what, "perSecond", perSecond);
-  if (concurrency !== Infinity) {
-    if (
-      typeof concurrency !== "number" || !Number.isInteger(concurrency) ||
-      concurrency < 1
-    ) {
-      const err = typeof concurrency === "number" ? RangeError : TypeError;
-      throw new err(
-        `Cannot ${what} as 'concurrency' must be an integer >= 1 or Infinity: current value is ${
-          show(concurrency)
-        }`,
-      );
-    }
-  }
+  requireNumber(
+    what,
+    "concurrency",
+    concurrency,
+    "an integer >= 1 or Infinity",
+    (n) => n >= 1 && isCount(n),
+  );
   if (typeof store?.reserve !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'store' must be a LimiterStore: current value is ${
-        show(store)
-      }`,
-    );
+    fail(what, "store", "a LimiterStore", store);
   }
-  if (typeof key !== "string" || key === "") {
-    throw new TypeError(
-      `Cannot ${what} as 'key' must be a non-empty string: current value is ${
-        show(key)
-      }`,
-    );
-  }
+  requireId(what, "key", key);
   if (typeof clock?.now !== "function" || typeof clock.sleep !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'clock' must be a Clock: current value is ${
-        show(clock)
-      }`,
-    );
+    fail(what, "clock", "a Clock", clock);
   }
   const intervalMs = 1000 / perSecond;
 
@@ -218,12 +202,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   let slotFreed: (() => void) | undefined;
   let arrivals = 0;
 
-  function enqueue(signal: AbortSignal | undefined): Waiter {
+  function enqueue(): Waiter {
     let start!: () => void;
     const turn = new Promise<void>((resolve) => start = resolve);
     const w: Waiter = {
       seq: arrivals++,
-      signal,
       turn,
       start,
       prev: tail,
@@ -233,7 +216,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     else head = w;
     tail = w;
     size++;
-    if (head === w) w.start();
+    if (head === w) start();
     return w;
   }
 
@@ -246,16 +229,6 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     w.prev = w.next = undefined;
     size--;
     if (wasHead) head?.start();
-  }
-
-  function makeRelease(): () => void {
-    let released = false;
-    return function release(): void {
-      if (released) return;
-      released = true;
-      inFlight--;
-      slotFreed?.();
-    };
   }
 
   /**
@@ -290,7 +263,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
 
   async function acquire(signal?: AbortSignal): Promise<() => void> {
     signal?.throwIfAborted();
-    const w = enqueue(signal);
+    const w = enqueue();
     let booked: number | undefined;
     try {
       while (head !== w) {
@@ -343,7 +316,13 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
         }
         booked = undefined;
         inFlight++;
-        return makeRelease();
+        let released = false;
+        return function release(): void {
+          if (released) return;
+          released = true;
+          inFlight--;
+          slotFreed?.();
+        };
       }
     } catch (error) {
       if (booked !== undefined) handedOver = booked;
@@ -356,13 +335,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   return {
     acquire,
     async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
-      if (typeof fn !== "function") {
-        throw new TypeError(
-          `Cannot schedule a request as 'fn' must be a function: current value is ${
-            show(fn)
-          }`,
-        );
-      }
+      requireFunction("schedule a request", "fn", fn);
       const release = await acquire(signal);
       try {
         return await fn();

@@ -1,5 +1,12 @@
 import type { ListFn, ListParams } from "./types.ts";
-import { show } from "./_validate.ts";
+import {
+  fail,
+  isCount,
+  requireFunction,
+  requireInt,
+  requireNumber,
+  show,
+} from "./_validate.ts";
 
 /** What {@linkcode PaginateParams.onPage} is told after each page request. */
 export interface PageInfo {
@@ -40,61 +47,29 @@ function check<T, P>(
   list: ListFn<T, P>,
   params: unknown,
 ): { pageSize: number; maxItems: number } {
-  if (typeof list !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'list' must be a function: current value is ${
-        show(list)
-      }`,
-    );
-  }
-  const maxLimit = list.maxLimit;
-  if (
-    typeof maxLimit !== "number" || !Number.isInteger(maxLimit) || maxLimit < 1
-  ) {
-    throw new TypeError(
-      `Cannot ${what} as 'list.maxLimit' must be an integer >= 1: current value is ${
-        show(maxLimit)
-      }`,
-    );
-  }
-  if (params !== undefined && (typeof params !== "object" || params === null)) {
-    throw new TypeError(
-      `Cannot ${what} as 'params' must be an object: current value is ${
-        show(params)
-      }`,
-    );
+  requireFunction(what, "list", list);
+  const maxLimit = requireNumber(
+    what,
+    "list.maxLimit",
+    list.maxLimit,
+    "an integer >= 1",
+    (n) => Number.isInteger(n) && n >= 1,
+    TypeError,
+  );
+  if (params !== undefined && (typeof params !== "object" || !params)) {
+    fail(what, "params", "an object", params);
   }
   const { limit = maxLimit, maxItems = Infinity, onPage } =
     (params ?? {}) as PaginateParams;
-  if (
-    typeof limit !== "number" || !Number.isInteger(limit) || limit < 1 ||
-    limit > maxLimit
-  ) {
-    const err = typeof limit === "number" ? RangeError : TypeError;
-    throw new err(
-      `Cannot ${what} as 'limit' must be an integer from 1 to ${maxLimit}: current value is ${
-        show(limit)
-      }`,
-    );
-  }
-  if (
-    typeof maxItems !== "number" ||
-    !(maxItems === Infinity || (Number.isInteger(maxItems) && maxItems >= 0))
-  ) {
-    const err = typeof maxItems === "number" ? RangeError : TypeError;
-    throw new err(
-      `Cannot ${what} as 'maxItems' must be a non-negative integer or Infinity: current value is ${
-        show(maxItems)
-      }`,
-    );
-  }
-  if (onPage !== undefined && typeof onPage !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'onPage' must be a function: current value is ${
-        show(onPage)
-      }`,
-    );
-  }
+  requireInt(what, "limit", limit, 1, maxLimit);
+  requireNumber(
+    what,
+    "maxItems",
+    maxItems,
+    "a non-negative integer or Infinity",
+    isCount,
+  );
+  requireFunction(what, "onPage", onPage, true);
   return { pageSize: limit, maxItems };
 }
 

@@ -4,7 +4,13 @@ import {
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "./errors.ts";
-import { show } from "./_validate.ts";
+import {
+  fail,
+  isCount,
+  requireFunction,
+  requireNumber,
+  requirePositive,
+} from "./_validate.ts";
 
 /** What {@linkcode withRetry} passes to each call of the retried function. */
 export interface RetryContext {
@@ -114,24 +120,6 @@ export function isRetryableError(error: unknown): boolean {
     error instanceof TalkJsTimeoutError;
 }
 
-function fail(name: string, rule: string, value: unknown, type = false): never {
-  const message =
-    `Cannot retry as '${name}' must be ${rule}: current value is ${
-      show(value)
-    }`;
-  throw type ? new TypeError(message) : new RangeError(message);
-}
-
-function checkNumber(
-  name: string,
-  value: unknown,
-  rule: string,
-  ok: (n: number) => boolean,
-): void {
-  if (typeof value !== "number") fail(name, rule, value, true);
-  if (!ok(value)) fail(name, rule, value);
-}
-
 /**
  * Calls `fn` until it succeeds, retrying failures that `shouldRetry` accepts
  * with exponential backoff and jitter, at most `retries` times. After the
@@ -158,9 +146,10 @@ export async function withRetry<T>(
   fn: (ctx: RetryContext) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  if (typeof fn !== "function") fail("fn", "a function", fn, true);
-  if (typeof options !== "object" || options === null) {
-    fail("options", "an object", options, true);
+  const what = "retry";
+  requireFunction(what, "fn", fn);
+  if (typeof options !== "object" || !options) {
+    fail(what, "options", "an object", options);
   }
   const {
     retries = 3,
@@ -174,41 +163,43 @@ export async function withRetry<T>(
     clock = systemClock,
     random = Math.random,
   } = options;
-  checkNumber(
+  requireNumber(
+    what,
     "retries",
     retries,
     "a non-negative integer or Infinity",
-    (n) => n === Infinity || (Number.isInteger(n) && n >= 0),
+    isCount,
   );
-  checkNumber(
-    "minDelayMs",
-    minDelayMs,
-    "a non-negative finite number",
-    (n) => Number.isFinite(n) && n >= 0,
-  );
-  checkNumber(
+  requirePositive(what, "minDelayMs", minDelayMs, true);
+  requireNumber(
+    what,
     "maxDelayMs",
     maxDelayMs,
     `a finite number >= minDelayMs (${minDelayMs})`,
-    (n) => Number.isFinite(n) && n >= minDelayMs,
+    (n) => isFinite(n) && n >= minDelayMs,
   );
-  checkNumber(
+  requireNumber(
+    what,
     "factor",
     factor,
     "a finite number >= 1",
-    (n) => Number.isFinite(n) && n >= 1,
+    (n) => isFinite(n) && n >= 1,
   );
   if (jitter !== "full" && jitter !== "none") {
-    fail("jitter", `"full" or "none"`, jitter, typeof jitter !== "string");
+    fail(
+      what,
+      "jitter",
+      `"full" or "none"`,
+      jitter,
+      typeof jitter === "string" ? RangeError : TypeError,
+    );
   }
-  if (typeof shouldRetry !== "function") {
-    fail("shouldRetry", "a function", shouldRetry, true);
+  requireFunction(what, "shouldRetry", shouldRetry);
+  requireFunction(what, "onRetry", onRetry, true);
+  requireFunction(what, "random", random);
+  if (typeof clock?.sleep !== "function") {
+    fail(what, "clock", "a Clock", clock);
   }
-  if (onRetry !== undefined && typeof onRetry !== "function") {
-    fail("onRetry", "a function", onRetry, true);
-  }
-  if (typeof random !== "function") fail("random", "a function", random, true);
-  if (typeof clock?.sleep !== "function") fail("clock", "a Clock", clock, true);
 
   for (let attempt = 1;; attempt++) {
     signal?.throwIfAborted();
@@ -222,13 +213,11 @@ export async function withRetry<T>(
       let delayMs = jitter === "none"
         ? upper
         : minDelayMs + random() * (upper - minDelayMs);
-      const retryAfterMs = (error as { retryAfterMs?: unknown } | null)
+      const retryAfterMs = (error as { retryAfterMs?: number } | null)
         ?.retryAfterMs;
-      if (
-        typeof retryAfterMs === "number" && Number.isFinite(retryAfterMs) &&
-        retryAfterMs > delayMs
-      ) {
-        delayMs = retryAfterMs;
+      // A 429's Retry-After is the floor of the next wait.
+      if (Number.isFinite(retryAfterMs) && retryAfterMs! > delayMs) {
+        delayMs = retryAfterMs!;
       }
       onRetry?.({ attempt, delayMs, error });
       await clock.sleep(delayMs, signal);

@@ -2,7 +2,12 @@ import { type Clock, systemClock } from "./clock.ts";
 import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { hmacKey } from "./_hmac.ts";
-import { requireId, requirePositive, show } from "./_validate.ts";
+import {
+  fail,
+  requireId,
+  requireNumber,
+  requirePositive,
+} from "./_validate.ts";
 
 /** The raw body of a webhook request, exactly as received. */
 export type WebhookBody = string | Uint8Array | ArrayBuffer;
@@ -176,22 +181,25 @@ export type WebhookEventOf<T extends WebhookEventType> = Extract<
 >;
 
 const encoder = new TextEncoder();
-const HEX = "0123456789ABCDEF";
 const TIMESTAMP_HEADER = "X-TalkJS-Timestamp";
 const SIGNATURE_HEADER = "X-TalkJS-Signature";
 
-function toBytes(what: string, body: unknown): Uint8Array {
-  if (typeof body === "string") return encoder.encode(body);
-  if (body instanceof Uint8Array) return body;
-  if (body instanceof ArrayBuffer) return new Uint8Array(body);
-  if (ArrayBuffer.isView(body)) {
-    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
+/** Validates `secret` and `body` of both functions: the key and the body's bytes. */
+function prepare(
+  what: string,
+  secret: unknown,
+  body: unknown,
+): [Promise<CryptoKey>, Uint8Array] {
+  requireId(what, "secret", secret);
+  if (typeof body === "string") body = encoder.encode(body);
+  else if (body instanceof ArrayBuffer) body = new Uint8Array(body);
+  else if (ArrayBuffer.isView(body) && !(body instanceof Uint8Array)) {
+    body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
   }
-  throw new TypeError(
-    `Cannot ${what} as 'body' must be a string, Uint8Array or ArrayBuffer: current value is ${
-      show(body)
-    }`,
-  );
+  if (!(body instanceof Uint8Array)) {
+    fail(what, "body", "a string, Uint8Array or ArrayBuffer", body);
+  }
+  return [hmacKey(secret as string), body];
 }
 
 /** `timestamp + "." + body`, concatenated as bytes so the body is never re-encoded. */
@@ -201,74 +209,26 @@ function signedPayload(
 ): Uint8Array<ArrayBuffer> {
   const prefix = encoder.encode(`${timestamp}.`);
   const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix, 0);
+  out.set(prefix);
   out.set(body, prefix.length);
   return out;
 }
 
+/** A header's trimmed value, `undefined` when absent or blank. */
 function readHeader(
-  headers: Headers | Record<string, string | undefined>,
+  headers: Headers | Record<string, string | string[] | undefined>,
   name: string,
 ): string | undefined {
-  let value: string | null | undefined;
-  if (typeof (headers as Headers).get === "function") {
-    // Headers, or a Headers from another realm (undici's under Node).
-    value = (headers as Headers).get(name);
-  } else if (typeof headers === "object" && headers !== null) {
-    const wanted = name.toLowerCase();
-    for (const [key, v] of Object.entries(headers)) {
-      if (key.toLowerCase() === wanted) {
-        // Node gives repeated headers as arrays; the first one is the one TalkJS sent.
-        value = Array.isArray(v) ? v[0] : v;
-        break;
-      }
-    }
-  }
-  value = typeof value === "string" ? value.trim() : undefined;
-  return value ? value : undefined;
-}
-
-/** Decodes 64 hex digits (either case) into the 32 bytes of an HMAC-SHA256; else `undefined`. */
-function decodeSignature(hex: string): Uint8Array<ArrayBuffer> | undefined {
-  if (!/^[0-9a-fA-F]{64}$/.test(hex)) return undefined;
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) {
-    out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  }
-  return out;
-}
-
-function toHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += HEX[byte >> 4]! + HEX[byte & 15]!;
-  return hex;
-}
-
-/** Milliseconds since the epoch: values above 10^11 are already milliseconds, others seconds. */
-function timestampMs(timestamp: number): number {
-  return timestamp > 1e11 ? timestamp : timestamp * 1000;
-}
-
-function parseEvent(body: Uint8Array): WebhookEvent {
-  let value: unknown;
-  try {
-    // Not fatal: like Response.json(), invalid UTF-8 becomes U+FFFD. The bytes were already verified.
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch (error) {
-    throw new TalkJsWebhookError("bad_body", "Webhook body is not valid JSON", {
-      cause: error,
-    });
-  }
-  if (
-    typeof value !== "object" || value === null || Array.isArray(value) ||
-    typeof (value as { type?: unknown }).type !== "string"
-  ) {
-    throw new TalkJsWebhookError(
-      "bad_body",
-      "Webhook body is not a TalkJS event: expected a JSON object with a string 'type'",
-    );
-  }
-  return value as WebhookEvent;
+  // Headers, or a Headers from another realm (undici's under Node); else a
+  // plain record, matched case-insensitively. Node gives repeated headers as
+  // arrays; the first one is the one TalkJS sent.
+  const value = typeof headers.get === "function"
+    ? (headers as Headers).get(name)
+    : Object.entries(headers).find(([key]) =>
+      key.toLowerCase() === name.toLowerCase()
+    )?.[1];
+  const first = Array.isArray(value) ? value[0] : value;
+  return (typeof first === "string" && first.trim()) || undefined;
 }
 
 /**
@@ -328,14 +288,9 @@ export async function verifyWebhook(
     toleranceSeconds = 300,
     clock = systemClock,
   } = options ?? ({} as VerifyWebhookOptions);
-  requireId(what, "secret", secret);
-  const bytes = toBytes(what, body);
-  if (typeof headers !== "object" || headers === null) {
-    throw new TypeError(
-      `Cannot ${what} as 'headers' must be a Headers object or a record: current value is ${
-        show(headers)
-      }`,
-    );
+  const [key, bytes] = prepare(what, secret, body);
+  if (typeof headers !== "object" || !headers) {
+    fail(what, "headers", "a Headers object or a record", headers);
   }
   requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
 
@@ -360,21 +315,25 @@ export async function verifyWebhook(
     );
   }
 
-  const expected = decodeSignature(signature);
-  const valid = expected !== undefined && await crypto.subtle.verify(
-    "HMAC",
-    await hmacKey(secret),
-    expected,
-    signedPayload(timestamp, bytes),
-  );
-  if (!valid) {
+  // 64 hex digits (either case) are the 32 bytes of an HMAC-SHA256; Web
+  // Crypto compares them in constant time.
+  if (
+    !/^[0-9a-f]{64}$/i.test(signature) || !await crypto.subtle.verify(
+      "HMAC",
+      await key,
+      new Uint8Array(signature.match(/../g)!.map((hex) => parseInt(hex, 16))),
+      signedPayload(timestamp, bytes),
+    )
+  ) {
     throw new TalkJsWebhookError(
       "bad_signature",
       `Webhook ${SIGNATURE_HEADER} does not match the body and timestamp`,
     );
   }
 
-  const skewMs = Math.abs(clock.now() - timestampMs(Number(timestamp)));
+  // Values above 10^11 are already milliseconds, others seconds.
+  const stamp = Number(timestamp);
+  const skewMs = Math.abs(clock.now() - (stamp > 1e11 ? stamp : stamp * 1000));
   if (skewMs > toleranceSeconds * 1000) {
     throw new TalkJsWebhookError(
       "stale_timestamp",
@@ -384,7 +343,25 @@ export async function verifyWebhook(
     );
   }
 
-  return parseEvent(bytes);
+  let event: WebhookEvent;
+  try {
+    // Not fatal: like Response.json(), invalid UTF-8 becomes U+FFFD. The bytes were already verified.
+    event = JSON.parse(new TextDecoder().decode(bytes));
+  } catch (error) {
+    throw new TalkJsWebhookError("bad_body", "Webhook body is not valid JSON", {
+      cause: error,
+    });
+  }
+  if (
+    typeof event !== "object" || !event || Array.isArray(event) ||
+    typeof event.type !== "string"
+  ) {
+    throw new TalkJsWebhookError(
+      "bad_body",
+      "Webhook body is not a TalkJS event: expected a JSON object with a string 'type'",
+    );
+  }
+  return event;
 }
 
 /**
@@ -419,26 +396,26 @@ export async function signWebhook(
   const { secret, body, clock = systemClock } = options ??
     ({} as SignWebhookOptions);
   const timestamp = options?.timestamp ?? Math.floor(clock.now());
-  requireId(what, "secret", secret);
-  const bytes = toBytes(what, body);
-  if (
-    typeof timestamp !== "number" || !Number.isSafeInteger(timestamp) ||
-    timestamp < 0
-  ) {
-    throw new RangeError(
-      `Cannot ${what} as 'timestamp' must be a non-negative integer: current value is ${
-        show(timestamp)
-      }`,
-    );
-  }
+  const [key, bytes] = prepare(what, secret, body);
+  requireNumber(
+    what,
+    "timestamp",
+    timestamp,
+    "a non-negative integer",
+    (n) => Number.isSafeInteger(n) && n >= 0,
+    RangeError,
+  );
   const stamp = String(timestamp);
   const mac = await crypto.subtle.sign(
     "HMAC",
-    await hmacKey(secret),
+    await key,
     signedPayload(stamp, bytes),
   );
   return {
     "X-TalkJS-Timestamp": stamp,
-    "X-TalkJS-Signature": toHex(new Uint8Array(mac)),
+    "X-TalkJS-Signature": Array.from(
+      new Uint8Array(mac),
+      (byte) => byte.toString(16).padStart(2, "0"),
+    ).join("").toUpperCase(),
   };
 }

@@ -6,8 +6,8 @@ import type {
   NotificationInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireId, requireObject, show } from "../_validate.ts";
-import { listFn } from "./_list.ts";
+import { fail, requireId } from "../_validate.ts";
+import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
 
 /** The `conversations` resource of a {@linkcode TalkJsClient}. */
 export interface ConversationsResource {
@@ -41,79 +41,56 @@ export interface ConversationsResource {
 export function createConversationsResource(
   request: RequestFn,
 ): ConversationsResource {
+  const id = "conversations/:conversationId";
   return {
-    async get(conversationId, options = {}) {
-      requireId("get a conversation", "conversationId", conversationId);
-      return await request<Conversation>("GET", [
-        "conversations",
-        conversationId,
-      ], {
-        signal: options.signal,
-      });
-    },
-    async put(conversationId, input, options = {}) {
-      const what = "put a conversation";
-      requireId(what, "conversationId", conversationId);
-      requireObject(what, "input", input);
-      if (input.participants !== undefined) {
-        if (!Array.isArray(input.participants)) {
-          throw new TypeError(
-            `Cannot ${what} as 'input.participants' must be an array of user IDs: current value is ${
-              show(input.participants)
-            }`,
+    get: endpoint(request, "get a conversation", "GET", id),
+    put: endpoint(
+      request,
+      "put a conversation",
+      "PUT",
+      id,
+      ({ participants }) => {
+        const what = "put a conversation";
+        if (participants === undefined) return;
+        if (!Array.isArray(participants)) {
+          fail(
+            what,
+            "input.participants",
+            "an array of user IDs",
+            participants,
           );
         }
-        input.participants.forEach((id, i) =>
-          requireId(what, `input.participants[${i}]`, id)
+        participants.forEach((userId, i) =>
+          requireId(what, `input.participants[${i}]`, userId)
         );
-      }
-      await request("PUT", ["conversations", conversationId], {
-        body: input,
-        signal: options.signal,
-      });
-    },
-    async delete(conversationId, options = {}) {
-      requireId("delete a conversation", "conversationId", conversationId);
-      await request("DELETE", ["conversations", conversationId], {
-        signal: options.signal,
-      });
-    },
-    list: listFn<Conversation, ConversationFilters>(
+      },
+    ),
+    delete: endpoint(request, "delete a conversation", "DELETE", id),
+    list: listFn(
       request,
       "list conversations",
       30,
-      (p) => ({
-        segments: ["conversations"],
-        query: {
-          lastMessageBefore: p.lastMessageBefore,
-          lastMessageAfter: p.lastMessageAfter,
-          orderBy: p.orderBy,
-          orderDirection: p.orderDirection,
-        },
-      }),
+      "conversations",
+      CONVERSATION_FILTERS,
     ),
-    async notify(conversationId, input, options = {}) {
-      const what = "notify a conversation";
-      requireId(what, "conversationId", conversationId);
-      requireObject(what, "input", input);
-      if (
-        !Array.isArray(input.channels) || input.channels.length === 0 ||
-        input.channels.some((c) => c !== "email" && c !== "sms")
-      ) {
-        throw new TypeError(
-          `Cannot ${what} as 'input.channels' must be a non-empty array of "email" and "sms": current value is ${
-            show(input.channels)
-          }`,
-        );
-      }
-      await request(
-        "POST",
-        ["conversations", conversationId, "notifications"],
-        {
-          body: input,
-          signal: options.signal,
-        },
-      );
-    },
+    notify: endpoint(
+      request,
+      "notify a conversation",
+      "POST",
+      id + "/notifications",
+      ({ channels }) => {
+        if (
+          !Array.isArray(channels) || !channels.length ||
+          channels.some((c) => c !== "email" && c !== "sms")
+        ) {
+          fail(
+            "notify a conversation",
+            "input.channels",
+            `a non-empty array of "email" and "sms"`,
+            channels,
+          );
+        }
+      },
+    ),
   };
 }

@@ -3,11 +3,10 @@ import type {
   ListFn,
   Message,
   MessageInput,
-  UserMessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireId, requireObject, show } from "../_validate.ts";
-import { listFn } from "./_list.ts";
+import { fail, requireId, requireObject } from "../_validate.ts";
+import { endpoint, listFn } from "./_endpoint.ts";
 
 /** Extra parameters of {@linkcode MessagesResource.list}. */
 export interface MessageListParams {
@@ -77,167 +76,121 @@ export interface MessagesResource {
   ): Promise<void>;
 }
 
-function asList<T>(what: string, messages: T | readonly T[]): readonly T[] {
-  const list = Array.isArray(messages)
-    ? messages as readonly T[]
-    : [messages as T];
-  if (list.length === 0) {
+/**
+ * Checks the messages of a send (user or system messages; an `idempotencyKey`,
+ * when given, non-empty) or of an import (user messages with a `timestamp`).
+ */
+function checkMessages(
+  what: string,
+  messages: unknown,
+  imported: boolean,
+): Record<string, unknown>[] {
+  const list: unknown[] = Array.isArray(messages) ? messages : [messages];
+  if (!list.length) {
     throw new RangeError(
       `Cannot ${what} as 'messages' must hold at least one message: it is empty`,
     );
   }
-  return list;
-}
-
-function requireText(what: string, name: string, value: unknown): void {
-  if (typeof value !== "string") {
-    throw new TypeError(
-      `Cannot ${what} as '${name}' must be a string: current value is ${
-        show(value)
-      }`,
-    );
-  }
-}
-
-function checkMessage(what: string, m: unknown, i: number): MessageInput {
-  const msg = requireObject(what, `messages[${i}]`, m);
-  if (msg.type === "UserMessage") {
-    requireId(what, `messages[${i}].sender`, msg.sender);
-    if (msg.idempotencyKey !== undefined) {
-      requireId(what, `messages[${i}].idempotencyKey`, msg.idempotencyKey);
+  return list.map((m, i) => {
+    const name = `messages[${i}]`;
+    const msg = requireObject(what, name, m);
+    const { type, idempotencyKey, text, timestamp } = msg;
+    if (type === "UserMessage") {
+      requireId(what, name + ".sender", msg.sender);
+      if (!imported && idempotencyKey !== undefined) {
+        requireId(what, name + ".idempotencyKey", idempotencyKey);
+      }
+    } else if (imported || type !== "SystemMessage") {
+      fail(
+        what,
+        name + ".type",
+        imported ? `"UserMessage"` : `"UserMessage" or "SystemMessage"`,
+        type,
+      );
     }
-  } else if (msg.type !== "SystemMessage") {
-    throw new TypeError(
-      `Cannot ${what} as 'messages[${i}].type' must be "UserMessage" or "SystemMessage": current value is ${
-        show(msg.type)
-      }`,
-    );
-  }
-  requireText(what, `messages[${i}].text`, msg.text);
-  return msg as unknown as MessageInput;
+    if (typeof text !== "string") fail(what, name + ".text", "a string", text);
+    if (imported && (typeof timestamp !== "number" || !isFinite(timestamp))) {
+      fail(
+        what,
+        name + ".timestamp",
+        "a finite number (ms since the epoch)",
+        timestamp,
+      );
+    }
+    return msg;
+  });
 }
 
 /** Creates the messages resource over a request function. */
 export function createMessagesResource(request: RequestFn): MessagesResource {
+  const path = "conversations/:conversationId/messages";
+  /** Posts `list` to `segments` in chunks of 10, in order; answers the number of requests. */
+  async function post(
+    segments: string[],
+    list: Record<string, unknown>[],
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    let i = 0;
+    while (i < list.length) {
+      const chunk = list.slice(i, i += 10);
+      await request("POST", segments, {
+        body: chunk,
+        signal,
+        // A send whose messages all carry idempotency keys may safely run twice.
+        idempotent: segments[0] !== "import" &&
+          chunk.every((m) => m.type === "UserMessage"),
+      });
+    }
+    return i / 10;
+  }
   return {
-    async get(conversationId, messageId, options = {}) {
-      requireId("get a message", "conversationId", conversationId);
-      requireId("get a message", "messageId", messageId);
-      return await request<Message>(
-        "GET",
-        ["conversations", conversationId, "messages", messageId],
-        { signal: options.signal },
-      );
-    },
-    list: listFn<Message, MessageListParams>(
-      request,
-      "list messages",
-      100,
-      (p) => ({
-        segments: [
-          "conversations",
-          requireId("list messages", "conversationId", p.conversationId),
-          "messages",
-        ],
-      }),
-    ),
+    get: endpoint(request, "get a message", "GET", path + "/:messageId"),
+    list: listFn(request, "list messages", 100, path),
     async send(conversationId, messages, options = {}) {
       const what = "send messages";
       requireId(what, "conversationId", conversationId);
-      const list = asList(what, messages).map((m, i) => {
-        const msg = checkMessage(what, m, i);
-        if (msg.type === "UserMessage" && msg.idempotencyKey === undefined) {
-          return {
-            ...msg,
-            idempotencyKey: crypto.randomUUID(),
-          } satisfies UserMessageInput;
-        }
-        return msg;
-      });
-      let requests = 0;
-      for (let i = 0; i < list.length; i += 10) {
-        const chunk = list.slice(i, i + 10);
-        await request("POST", ["conversations", conversationId, "messages"], {
-          body: chunk,
-          signal: options.signal,
-          idempotent: chunk.every((m) => m.type === "UserMessage"),
-        });
-        requests++;
-      }
+      const list = checkMessages(what, messages, false).map((msg) =>
+        msg.type === "UserMessage" && msg.idempotencyKey === undefined
+          ? { ...msg, idempotencyKey: crypto.randomUUID() }
+          : msg
+      );
       return {
         sent: list.length,
-        requests,
+        requests: await post(
+          ["conversations", conversationId, "messages"],
+          list,
+          options.signal,
+        ),
         idempotencyKeys: list.map((m) =>
-          m.type === "UserMessage" ? m.idempotencyKey : undefined
+          m.type === "UserMessage" ? m.idempotencyKey as string : undefined
         ),
       };
     },
     async import(conversationId, messages, options = {}) {
       const what = "import messages";
       requireId(what, "conversationId", conversationId);
-      const list = asList(what, messages);
-      list.forEach((m, i) => {
-        const msg = requireObject(what, `messages[${i}]`, m);
-        if (msg.type !== "UserMessage") {
-          throw new TypeError(
-            `Cannot ${what} as 'messages[${i}].type' must be "UserMessage": current value is ${
-              show(msg.type)
-            }`,
-          );
-        }
-        requireId(what, `messages[${i}].sender`, msg.sender);
-        requireText(what, `messages[${i}].text`, msg.text);
-        if (
-          typeof msg.timestamp !== "number" || !Number.isFinite(msg.timestamp)
-        ) {
-          throw new TypeError(
-            `Cannot ${what} as 'messages[${i}].timestamp' must be a finite number (ms since the epoch): current value is ${
-              show(msg.timestamp)
-            }`,
-          );
-        }
-      });
-      let requests = 0;
-      for (let i = 0; i < list.length; i += 10) {
-        await request("POST", [
-          "import",
-          "conversations",
-          conversationId,
-          "messages",
-        ], {
-          body: list.slice(i, i + 10),
-          signal: options.signal,
-        });
-        requests++;
-      }
-      return { imported: list.length, requests };
+      const list = checkMessages(what, messages, true);
+      return {
+        imported: list.length,
+        requests: await post(
+          ["import", "conversations", conversationId, "messages"],
+          list,
+          options.signal,
+        ),
+      };
     },
-    async edit(conversationId, messageId, input, options = {}) {
-      const what = "edit a message";
-      requireId(what, "conversationId", conversationId);
-      requireId(what, "messageId", messageId);
-      requireObject(what, "input", input);
-      await request("PUT", [
-        "conversations",
-        conversationId,
-        "messages",
-        messageId,
-      ], {
-        body: input,
-        signal: options.signal,
-      });
-    },
-    async delete(conversationId, messageId, options = {}) {
-      requireId("delete a message", "conversationId", conversationId);
-      requireId("delete a message", "messageId", messageId);
-      await request("DELETE", [
-        "conversations",
-        conversationId,
-        "messages",
-        messageId,
-      ], {
-        signal: options.signal,
-      });
-    },
+    edit: endpoint(
+      request,
+      "edit a message",
+      "PUT",
+      path + "/:messageId",
+      true,
+    ),
+    delete: endpoint(
+      request,
+      "delete a message",
+      "DELETE",
+      path + "/:messageId",
+    ),
   };
 }

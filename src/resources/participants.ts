@@ -1,6 +1,6 @@
 import type { ParticipantInput, ParticipantPatch } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireId, requireObject } from "../_validate.ts";
+import { endpoint } from "./_endpoint.ts";
 
 /** The `participants` resource of a {@linkcode TalkJsClient}. */
 export interface ParticipantsResource {
@@ -30,26 +30,10 @@ export interface ParticipantsResource {
 export function createParticipantsResource(
   request: RequestFn,
 ): ParticipantsResource {
-  const path = (what: string, cid: unknown, uid: unknown) => [
-    "conversations",
-    requireId(what, "conversationId", cid),
-    "participants",
-    requireId(what, "userId", uid),
-  ];
+  const path = "conversations/:conversationId/participants/:userId";
   return {
-    async put(conversationId, userId, input = {}, options = {}) {
-      const segments = path("add a participant", conversationId, userId);
-      requireObject("add a participant", "input", input);
-      await request("PUT", segments, { body: input, signal: options.signal });
-    },
-    async patch(conversationId, userId, input, options = {}) {
-      const segments = path("update a participant", conversationId, userId);
-      requireObject("update a participant", "input", input);
-      await request("PATCH", segments, { body: input, signal: options.signal });
-    },
-    async delete(conversationId, userId, options = {}) {
-      const segments = path("remove a participant", conversationId, userId);
-      await request("DELETE", segments, { signal: options.signal });
-    },
+    put: endpoint(request, "add a participant", "PUT", path, "optional"),
+    patch: endpoint(request, "update a participant", "PATCH", path, true),
+    delete: endpoint(request, "remove a participant", "DELETE", path),
   };
 }

@@ -6,8 +6,8 @@ import type {
   UserInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireId, requireObject, show } from "../_validate.ts";
-import { listFn } from "./_list.ts";
+import { requireObject, show } from "../_validate.ts";
+import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
 
 /** Progress of {@linkcode UsersResource.putMany}, after each chunk. */
 export interface PutManyProgress {
@@ -63,69 +63,37 @@ export interface UsersResource {
 /** Creates the users resource over a request function. */
 export function createUsersResource(request: RequestFn): UsersResource {
   return {
-    async get(userId, options = {}) {
-      requireId("get a user", "userId", userId);
-      return await request<User>("GET", ["users", userId], {
-        signal: options.signal,
-      });
-    },
-    async put(userId, input, options = {}) {
-      requireId("put a user", "userId", userId);
-      requireObject("put a user", "input", input);
-      await request("PUT", ["users", userId], {
-        body: input,
-        signal: options.signal,
-      });
-    },
+    get: endpoint(request, "get a user", "GET", "users/:userId"),
+    put: endpoint(request, "put a user", "PUT", "users/:userId", true),
     async putMany(usersById, options = {}) {
       const what = "put users";
-      requireObject(what, "usersById", usersById);
-      const entries = Object.entries(usersById);
+      const entries = Object.entries(
+        requireObject(what, "usersById", usersById),
+      );
       for (const [id, input] of entries) {
-        if (id === "") {
-          throw new TypeError(`Cannot ${what} as a user ID is empty`);
-        }
+        if (!id) throw new TypeError(`Cannot ${what} as a user ID is empty`);
         requireObject(what, `usersById[${show(id)}]`, input);
       }
-      let requests = 0;
-      for (let i = 0; i < entries.length; i += 100) {
-        const chunk = Object.fromEntries(entries.slice(i, i + 100));
+      const total = entries.length;
+      for (let i = 0; i < total;) {
         await request("PUT", ["users"], {
-          body: chunk,
+          body: Object.fromEntries(entries.slice(i, i += 100)),
           signal: options.signal,
         });
-        requests++;
         options.onProgress?.({
-          done: Math.min(i + 100, entries.length),
-          total: entries.length,
-          requests,
+          done: Math.min(i, total),
+          total,
+          requests: i / 100,
         });
       }
     },
-    list: listFn<User>(
-      request,
-      "list users",
-      100,
-      () => ({ segments: ["users"] }),
-    ),
-    conversations: listFn<Conversation, UserConversationsParams>(
+    list: listFn(request, "list users", 100, "users"),
+    conversations: listFn(
       request,
       "list a user's conversations",
       30,
-      (p) => ({
-        segments: [
-          "users",
-          requireId("list a user's conversations", "userId", p.userId),
-          "conversations",
-        ],
-        query: {
-          unreadsOnly: p.unreadsOnly,
-          lastMessageBefore: p.lastMessageBefore,
-          lastMessageAfter: p.lastMessageAfter,
-          orderBy: p.orderBy,
-          orderDirection: p.orderDirection,
-        },
-      }),
+      "users/:userId/conversations",
+      ["unreadsOnly", ...CONVERSATION_FILTERS],
     ),
   };
 }

@@ -1,0 +1,105 @@
+import type { HttpMethod, QueryValue } from "../client.ts";
+import type { ListFn, ListParams, Page } from "../types.ts";
+import type { RequestFn } from "../_http.ts";
+import { requireId, requireInt, requireObject, show } from "../_validate.ts";
+import { TalkJsApiError } from "../errors.ts";
+
+/** The query parameters of the conversation lists. */
+export const CONVERSATION_FILTERS: readonly string[] = [
+  "lastMessageBefore",
+  "lastMessageAfter",
+  "orderBy",
+  "orderDirection",
+];
+
+/** Path segments from a template: `:name` takes the ID `name` from `ids` (validated). */
+function segmentsOf(
+  what: string,
+  path: string,
+  ids: (name: string) => unknown,
+): string[] {
+  return path.split("/").map((part) =>
+    part[0] === ":" ? requireId(what, part.slice(1), ids(part.slice(1))) : part
+  );
+}
+
+/**
+ * Builds a resource method from its endpoint: `path` is a template such as
+ * `"conversations/:conversationId/messages/:messageId"` whose `:name` parts
+ * are the method's first arguments (non-empty strings, validated in order).
+ * With `input`, the next argument is the JSON body (an object, which `input`
+ * may check further; `"optional"`: `{}` when left out). The last argument is
+ * `{ signal }`. A GET answers the parsed body; other methods answer nothing.
+ */
+export function endpoint<F>(
+  request: RequestFn,
+  what: string,
+  method: HttpMethod,
+  path: string,
+  input?: "optional" | ((input: Record<string, unknown>) => void) | true,
+): F {
+  return async function resourceMethod(
+    ...args: unknown[]
+  ): Promise<unknown> {
+    let i = 0;
+    const segments = segmentsOf(what, path, () => args[i++]);
+    let body: unknown;
+    if (input) {
+      body = args[i++];
+      if (body === undefined && input === "optional") body = {};
+      const checked = requireObject(what, "input", body);
+      if (typeof input === "function") input(checked);
+    }
+    // Like a default parameter: `undefined` becomes `{}`, `null` throws.
+    const options = args[i] === undefined ? {} : args[i];
+    const answer = await request(method, segments, {
+      body,
+      signal: (options as { signal?: AbortSignal }).signal,
+    });
+    if (method === "GET") return answer;
+  } as F;
+}
+
+/**
+ * Builds a {@linkcode ListFn} for `GET path`: validates `params`, `limit`,
+ * `startingAfter` and the path's `:name` IDs (taken from `params`), passes
+ * the `filters` named on as query parameters and checks that the answer is
+ * a page.
+ */
+// deno-lint-ignore ban-types
+export function listFn<T, P = {}>(
+  request: RequestFn,
+  what: string,
+  maxLimit: number,
+  path: string,
+  filters: readonly string[] = [],
+): ListFn<T, P> {
+  const list = async (params?: ListParams & P): Promise<Page<T>> => {
+    const p = requireObject(what, "params", params ?? {});
+    const { limit, startingAfter } = p;
+    if (limit !== undefined) requireInt(what, "limit", limit, 1, maxLimit);
+    if (startingAfter !== undefined) {
+      requireId(what, "startingAfter", startingAfter);
+    }
+    const query: Record<string, QueryValue> = {
+      limit: limit as number | undefined,
+      startingAfter: startingAfter as string | undefined,
+    };
+    const segments = segmentsOf(what, path, (name) => p[name]);
+    for (const name of filters) query[name] = p[name] as QueryValue;
+    const page = await request<Page<T>>("GET", segments, {
+      query,
+      signal: p.signal as AbortSignal | undefined,
+    });
+    if (!Array.isArray(page?.data)) {
+      throw new TalkJsApiError({
+        status: 200,
+        method: "GET",
+        path: segments.join("/"),
+        body: `expected { data: [...] }, got ${show(page)}`,
+      });
+    }
+    return page;
+  };
+  return Object.assign(list, { maxLimit });
+}
