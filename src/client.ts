@@ -17,6 +17,7 @@ import {
 } from "./_validate.ts";
 import { hmacKey } from "./_hmac.ts";
 import { signJwt } from "./_jwt.ts";
+import { inChunks } from "./resources/_chunks.ts";
 import { encodeSegments, parseRetryAfter } from "./_http.ts";
 import type { BatchOperation, BatchResult } from "./types.ts";
 import { createUsersResource, type UsersResource } from "./resources/users.ts";
@@ -463,12 +464,12 @@ export function createClient(options: ClientOptions): TalkJsClient {
     });
     const { signal } = batchOptions;
     const results: BatchResult[] = [];
-    for (let i = 0; i < operations.length; i += 10) {
+    await inChunks(operations, 10, "operations", async (ops) => {
       const wait = lastBatchAt + 1000 - clock.now();
       if (wait > 0) await clock.sleep(wait, signal);
       lastBatchAt = clock.now();
       const chunk = await request<BatchResult[]>("POST", ["batch"], {
-        body: operations.slice(i, i + 10),
+        body: ops,
         signal,
       });
       if (!Array.isArray(chunk)) {
@@ -480,7 +481,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
         });
       }
       results.push(...chunk);
-    }
+    });
     return results;
   }
 

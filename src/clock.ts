@@ -12,6 +12,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
+const MAX_TIMEOUT = 2 ** 31 - 1;
+
 /**
  * The real clock: `Date.now()` and `setTimeout`. Nothing runs at module
  * load; a timer exists only while somebody sleeps.
@@ -32,14 +34,25 @@ export const systemClock: Clock = {
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
     return new Promise<void>((resolve, reject) => {
+      let id: ReturnType<typeof setTimeout> | undefined;
       const onAbort = () => {
         clearTimeout(id);
         reject(signal!.reason);
       };
-      const id = setTimeout(() => {
-        signal?.removeEventListener("abort", onAbort);
-        resolve();
-      }, Math.max(0, ms));
+      // setTimeout takes at most 2^31 - 1 ms (about 24.8 days) and fires at
+      // once beyond it: wait longer in steps. Infinity waits for the abort.
+      let left = Math.max(0, ms);
+      const step = () => {
+        if (left === Infinity) return;
+        const now = Math.min(left, MAX_TIMEOUT);
+        left -= now;
+        id = setTimeout(() => {
+          if (left > 0) return step();
+          signal?.removeEventListener("abort", onAbort);
+          resolve();
+        }, now);
+      };
+      step();
       signal?.addEventListener("abort", onAbort, { once: true });
     });
   },

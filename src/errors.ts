@@ -23,6 +23,12 @@ export type TalkJsErrorCode =
 export class TalkJsError extends Error {
   /** A stable machine-readable code. */
   declare readonly code: TalkJsErrorCode;
+  /**
+   * Set when a chunk of `users.putMany`, `messages.send`, `messages.import`
+   * or `batch` failed: where to resume. Everything before `failedAt` was
+   * stored; the failed chunk may or may not have been (a lost answer).
+   */
+  declare chunk?: ChunkFailure;
 
   /**
    * Creates an error with a stable code.
@@ -55,6 +61,16 @@ export class TalkJsError extends Error {
     }
     return out;
   }
+}
+
+/** Where a chunked call stopped; see {@linkcode TalkJsError.chunk}. */
+export interface ChunkFailure {
+  /** Index of the failed chunk's first item in the caller's input. */
+  failedAt: number;
+  /** How many items the failed chunk held. */
+  size: number;
+  /** How many items the call was given. */
+  total: number;
 }
 
 /** What {@linkcode TalkJsApiError} is constructed from. */

@@ -721,3 +721,22 @@ Deno.test("request() treats a 200 that is not JSON as a TalkJsApiError, never a 
     (e) => e instanceof TalkJsApiError && e.status === 200,
   );
 });
+
+Deno.test("users.putMany() names the failed chunk on its error, to resume from", async () => {
+  await using server = startFakeServer();
+  server.queue(() => json({}), () => json({ reasons: { u150: "bad" } }, 400));
+  const users = Object.fromEntries(
+    Array.from({ length: 250 }, (_, i) => [`u${i}`, { name: `U${i}` }]),
+  );
+  await assert.rejects(client(server.url).users.putMany(users), (e) => {
+    assert.ok(e instanceof TalkJsApiError);
+    assert.deepEqual(e.chunk, { failedAt: 100, size: 100, total: 250 });
+    assert.match(
+      e.message,
+      /\(users 100–199 of 250; the 100 before were stored\)$/,
+    );
+    assert.deepEqual(JSON.parse(JSON.stringify(e)).chunk, e.chunk);
+    return true;
+  });
+  assert.equal(server.requests.length, 2, "no chunk after the failed one");
+});

@@ -56,7 +56,17 @@ export function endpoint<F>(
       body,
       signal: (options as { signal?: AbortSignal }).signal,
     });
-    if (method === "GET") return answer;
+    if (method !== "GET") return;
+    // A 200 that is not a record is no success: never hand it on as one.
+    if (typeof (answer as { id?: unknown } | null)?.id !== "string") {
+      throw new TalkJsApiError({
+        status: 200,
+        method,
+        path: segments.join("/"),
+        body: `expected a record with an id, got ${show(answer)}`,
+      });
+    }
+    return answer;
   } as F;
 }
 

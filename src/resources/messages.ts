@@ -7,6 +7,7 @@ import type {
 import type { RequestFn } from "../_http.ts";
 import { fail, requireId, requireObject } from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
+import { inChunks } from "./_chunks.ts";
 
 /** Extra parameters of {@linkcode MessagesResource.list}. */
 export interface MessageListParams {
@@ -125,23 +126,19 @@ function checkMessages(
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
   /** Posts `list` to `segments` in chunks of 10, in order; answers the number of requests. */
-  async function post(
+  function post(
     segments: string[],
     list: Record<string, unknown>[],
     signal: AbortSignal | undefined,
   ): Promise<number> {
-    let i = 0;
-    while (i < list.length) {
-      const chunk = list.slice(i, i += 10);
-      await request("POST", segments, {
+    return inChunks(list, 10, "messages", (chunk) =>
+      request("POST", segments, {
         body: chunk,
         signal,
         // A send whose messages all carry idempotency keys may safely run twice.
         idempotent: segments[0] !== "import" &&
           chunk.every((m) => m.type === "UserMessage"),
-      });
-    }
-    return i / 10;
+      }));
   }
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),

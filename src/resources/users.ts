@@ -8,6 +8,7 @@ import type {
 import type { RequestFn } from "../_http.ts";
 import { requireObject, show } from "../_validate.ts";
 import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
+import { inChunks } from "./_chunks.ts";
 
 /** Progress of {@linkcode UsersResource.putMany}, after each chunk. */
 export interface PutManyProgress {
@@ -75,17 +76,18 @@ export function createUsersResource(request: RequestFn): UsersResource {
         requireObject(what, `usersById[${show(id)}]`, input);
       }
       const total = entries.length;
-      for (let i = 0; i < total;) {
+      let requests = 0;
+      await inChunks(entries, 100, "users", async (chunk, done) => {
         await request("PUT", ["users"], {
-          body: Object.fromEntries(entries.slice(i, i += 100)),
+          body: Object.fromEntries(chunk),
           signal: options.signal,
         });
         options.onProgress?.({
-          done: Math.min(i, total),
+          done: done + chunk.length,
           total,
-          requests: i / 100,
+          requests: ++requests,
         });
-      }
+      });
     },
     list: listFn(request, "list users", 100, "users"),
     conversations: listFn(
