@@ -1,0 +1,212 @@
+/**
+ * Overhead: sequential GETs against a loopback `Deno.serve` server (in a
+ * child process, so it runs on the other core) through the client, beside
+ * raw `fetch` doing the same mandatory work (a fresh jose token per request,
+ * signed from the secret's bytes as a user would, and a 30 s timeout), and
+ * raw `fetch` with a fixed bearer header. The variants alternate request by
+ * request (ABC, BCA, CAB, …); throughput is 1 / the median latency. Also: app tokens
+ * signed per second, ours beside `jsonwebtoken`.
+ *
+ * @module
+ */
+import { SignJWT } from "jose";
+// @ts-types="npm:@types/jsonwebtoken@9.0.10"
+import jwt from "npm:jsonwebtoken@9.0.3";
+import { createAppToken, createClient, createLimiter } from "../mod.ts";
+import { median, perSecond, type Row, type Section } from "./_report.ts";
+
+/** The shape of the benchmark. */
+export interface OverheadOptions {
+  /** GETs per variant. */
+  requests: number;
+  /** Tokens per variant. */
+  tokens: number;
+}
+
+const appId = "tBench";
+const secretKey = "sk_test_bench_0123456789abcdef";
+
+async function startServer(): Promise<
+  { port: number; stop: () => Promise<void> }
+> {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net=127.0.0.1",
+      new URL("./_server.ts", import.meta.url).pathname,
+    ],
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("The loopback server exited before listening");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    port: Number(text.trim()),
+    async stop() {
+      child.kill("SIGTERM");
+      await child.stdout.cancel().catch(() => {});
+      await child.status;
+    },
+  };
+}
+
+/**
+ * Runs the variants interleaved, `batch` calls of one, then of the next,
+ * rotating which goes first, `cycles` times; answers each variant's batch
+ * durations in ms. Interleaving this finely keeps the machine's noise the
+ * same for every variant; medians drop the stalls.
+ */
+async function interleave(
+  variants: (() => Promise<void>)[],
+  cycles: number,
+  batch: number,
+): Promise<number[][]> {
+  const durations = variants.map(() => [] as number[]);
+  for (let c = 0; c < cycles; c++) {
+    for (let k = 0; k < variants.length; k++) {
+      const i = (c + k) % variants.length;
+      const fn = variants[i]!;
+      const t = performance.now();
+      for (let j = 0; j < batch; j++) await fn();
+      durations[i]!.push(performance.now() - t);
+    }
+  }
+  return durations;
+}
+
+/** Calls per second from the median batch duration. */
+function rate(durations: number[], batch: number): number {
+  return batch * 1000 / median(durations);
+}
+
+/**
+ * Measures request and token throughput.
+ *
+ * @param options Requests and tokens per variant.
+ * @returns The section of the table.
+ */
+export async function overhead(options: OverheadOptions): Promise<Section> {
+  const { requests, tokens } = options;
+  const server = await startServer();
+  const baseUrl = `http://127.0.0.1:${server.port}`;
+  const url = `${baseUrl}/v1/${appId}/users/u1`;
+  const secretBytes = new TextEncoder().encode(secretKey);
+
+  const talk = createClient({
+    appId,
+    secretKey,
+    baseUrl,
+    limiter: createLimiter({ burst: 1e9, perSecond: 1e9 }),
+  });
+  const viaClient = async () => {
+    const user = await talk.users.get("u1");
+    if (user.id !== "u1") throw new Error("wrong answer");
+  };
+  const rawJose = async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const token = await new SignJWT({ tokenType: "app" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(appId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30)
+      .sign(secretBytes);
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      signal: AbortSignal.timeout(30_000),
+    });
+    const user = await res.json();
+    if (res.status !== 200 || user.id !== "u1") throw new Error("wrong answer");
+  };
+  const fixedHeaders = {
+    authorization: `Bearer ${secretKey}`,
+    accept: "application/json",
+  };
+  const rawFixed = async () => {
+    const res = await fetch(url, { headers: fixedHeaders });
+    const user = await res.json();
+    if (res.status !== 200 || user.id !== "u1") throw new Error("wrong answer");
+  };
+
+  let client: number, jose: number, fixed: number;
+  try {
+    await interleave([viaClient, rawJose, rawFixed], 200, 1); // warm-up
+    [client, jose, fixed] = (await interleave(
+      [viaClient, rawJose, rawFixed],
+      requests,
+      1,
+    )).map((d) => rate(d, 1)) as [number, number, number];
+  } finally {
+    await server.stop();
+  }
+
+  const ours = () => createAppToken({ appId, secretKey }).then(() => {});
+  const theirs = () => {
+    const now = Math.floor(Date.now() / 1000);
+    jwt.sign(
+      { tokenType: "app", iss: appId, iat: now, exp: now + 30 },
+      secretKey,
+      { algorithm: "HS256" },
+    );
+    return Promise.resolve();
+  };
+  const joseBytes = async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await new SignJWT({ tokenType: "app" })
+      .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+      .setIssuer(appId)
+      .setIssuedAt(now)
+      .setExpirationTime(now + 30)
+      .sign(secretBytes);
+  };
+  const batch = 100;
+  await interleave([ours, theirs, joseBytes], 20, batch); // warm-up
+  const [signOurs, signJwt, signJose] = (await interleave(
+    [ours, theirs, joseBytes],
+    Math.ceil(tokens / batch),
+    batch,
+  )).map((d) => rate(d, batch)) as [number, number, number];
+
+  const vsJose = client / jose;
+  const vsFixed = client / fixed;
+  const rows: Row[] = [{
+    benchmark:
+      `overhead: ${requests} sequential GETs, client vs raw fetch + fresh jose token + timeout`,
+    ours: perSecond(client),
+    comparison: perSecond(jose),
+    ratio: vsJose.toFixed(3),
+    target: "≥ 0.900",
+    met: vsJose >= 0.9,
+    data: { client, jose, fixed, vsJose, vsFixed },
+  }, {
+    benchmark: "overhead: client vs raw fetch with a fixed bearer header",
+    ours: perSecond(client),
+    comparison: perSecond(fixed),
+    ratio: vsFixed.toFixed(3),
+    target: "—",
+    met: null,
+  }, {
+    benchmark: "tokens: createAppToken vs jsonwebtoken jwt.sign (HS256)",
+    ours: perSecond(signOurs),
+    comparison: perSecond(signJwt),
+    ratio: (signOurs / signJwt).toFixed(3),
+    target: "—",
+    met: null,
+    data: { ours: signOurs, jsonwebtoken: signJwt, joseBytes: signJose },
+  }];
+  const notes = [
+    `Overhead: a loopback Deno.serve server in a child process answers every GET with the same small JSON user. Client: createClient({ limiter: createLimiter({ burst: 1e9, perSecond: 1e9 }) }) (a limiter that never waits, so the limiter's bookkeeping is measured but not its pacing; the default limiter would pace after 600), default retry and 30 s timeout, a fresh app token per request; talk.users.get("u1"). Raw + jose: new SignJWT({ tokenType: "app" })…sign(secretBytes) per request, fetch with AbortSignal.timeout(30_000), res.json(). Fixed: fetch with a constant Authorization header, res.json(). ${requests} requests per variant, alternating request by request (ABC, BCA, CAB, …) after 200 warm-up cycles; throughput = 1 / median latency, which keeps the noise of a shared machine out.`,
+    `Tokens: createAppToken({ appId, secretKey }) (awaited one at a time; the HMAC key is imported once per secret and cached) vs jwt.sign({ tokenType, iss, iat, exp }, secret, { algorithm: "HS256" }) (synchronous, node:crypto); jose's SignJWT signing from the secret's bytes (a key import per token) makes ${
+      perSecond(signJose)
+    }. ${tokens} tokens per variant in interleaved batches of ${batch}, after ${
+      20 * batch
+    } warm-up tokens each; ops/s from the median batch.`,
+  ];
+  return { name: "overhead", rows, notes };
+}

@@ -1,0 +1,136 @@
+/**
+ * Size: each entry bundled with `deno bundle --minify --platform browser`,
+ * gzipped at level 9. The core entry is also bundled with `--external jose`
+ * to tell our own code from jose's. `hono` must not reach the core entry:
+ * checked in its module graph (`deno info --json`) and in a bundle that
+ * keeps `hono` external (an import of it would survive there).
+ *
+ * @module
+ */
+import { gzipSync } from "node:zlib";
+import { kb, ratio, type Row, type Section } from "./_report.ts";
+
+/** Reference sizes, minified + gzipped, quoted, not measured here. */
+const REFERENCES = [
+  ["@octokit/core", 8],
+  ["stripe", 39],
+  ["octokit", 46],
+] as const;
+
+async function deno(args: string[]): Promise<string> {
+  const out = await new Deno.Command(Deno.execPath(), {
+    args,
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const decoder = new TextDecoder();
+  if (!out.success) {
+    throw new Error(
+      `deno ${args.join(" ")} failed:\n${decoder.decode(out.stderr)}`,
+    );
+  }
+  return decoder.decode(out.stdout);
+}
+
+async function bundle(
+  entry: string,
+  outFile: string,
+  external: string[] = [],
+): Promise<{ minified: number; gzipped: number; text: string }> {
+  await deno([
+    "bundle",
+    "--quiet",
+    "--minify",
+    "--platform",
+    "browser",
+    ...external.flatMap((e) => ["--external", e]),
+    "-o",
+    outFile,
+    entry,
+  ]);
+  const bytes = await Deno.readFile(outFile);
+  return {
+    minified: bytes.length,
+    gzipped: gzipSync(bytes, { level: 9 }).length,
+    text: new TextDecoder().decode(bytes),
+  };
+}
+
+/**
+ * Bundles the entries and compares the core with the target and anchors.
+ *
+ * @param outDir Where the bundles go.
+ * @param limitKb The core's gzipped target.
+ * @returns The section of the table.
+ */
+export async function size(outDir: string, limitKb: number): Promise<Section> {
+  const core = await bundle("mod.ts", `${outDir}/core.min.js`);
+  const own = await bundle("mod.ts", `${outDir}/core.own.min.js`, ["jose"]);
+  const honoExternal = await bundle(
+    "mod.ts",
+    `${outDir}/core.hono-external.min.js`,
+    ["hono", "hono/*"],
+  );
+  const honoEntry = await bundle("hono.ts", `${outDir}/hono.min.js`);
+  const testingEntry = await bundle("testing.ts", `${outDir}/testing.min.js`);
+
+  const graph = JSON.parse(await deno(["info", "--json", "mod.ts"])) as {
+    modules: { specifier: string }[];
+  };
+  const honoModules =
+    graph.modules.filter((m) => /(^npm:\/?hono@|\/hono@)/.test(m.specifier))
+      .length;
+  const honoImport = /\bfrom\s*["']hono(\/[^"']*)?["']|import\(\s*["']hono/
+    .test(honoExternal.text);
+  const honoFree = honoModules === 0 && !honoImport;
+
+  const jose = core.gzipped - own.gzipped;
+  const limit = limitKb * 1024;
+  const anchors = REFERENCES.map(([name, k]) => `${name} ≈ ${k} KB`).join(
+    ", ",
+  );
+  const rows: Row[] = [{
+    benchmark: "size: core entry (.) minified + gzip -9",
+    ours: `${kb(core.gzipped)} (${kb(core.minified)} min)`,
+    comparison: `${anchors} (reference, not measured)`,
+    ratio: ratio(core.gzipped, limit) + " × target",
+    target: `< ${limitKb} KB`,
+    met: core.gzipped < limit,
+    data: { ...strip(core), limit },
+  }, {
+    benchmark: "size: core breakdown, our code (--external jose) vs jose",
+    ours: `${kb(own.gzipped)} (${kb(own.minified)} min)`,
+    comparison: `jose ≈ ${kb(jose)} (difference)`,
+    ratio: ratio(own.gzipped, core.gzipped) + " of core",
+    target: "—",
+    met: null,
+    data: { own: strip(own), joseGzipped: jose },
+  }, {
+    benchmark: "size: hono absent from the core entry",
+    ours: honoFree
+      ? "absent"
+      : `PRESENT (${honoModules} modules in the graph${
+        honoImport ? ", imported by the bundle" : ""
+      })`,
+    comparison: "module graph + bundle with --external hono",
+    ratio: "—",
+    target: "absent",
+    met: honoFree,
+  }, {
+    benchmark: "size: ./hono and ./testing entries (with hono and jose)",
+    ours: `hono ${kb(honoEntry.gzipped)}, testing ${kb(testingEntry.gzipped)}`,
+    comparison: `core ${kb(core.gzipped)}`,
+    ratio: "—",
+    target: "—",
+    met: null,
+    data: { hono: strip(honoEntry), testing: strip(testingEntry) },
+  }];
+  const notes = [
+    `Size: deno bundle --minify --platform browser <entry>, gzipped with node:zlib at level 9; KB = 1,024 bytes. Our code = the core bundled with --external jose; jose ≈ the difference of the two gzipped sizes (gzip is not additive, so this is an estimate). The reference figures (minified + gzipped, as bundle-size sites show them) are quoted, not measured here. Bundles are in ${outDir}/.`,
+  ];
+  return { name: "size", rows, notes };
+}
+
+function strip(b: { minified: number; gzipped: number }) {
+  return { minified: b.minified, gzipped: b.gzipped };
+}
