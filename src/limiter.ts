@@ -73,6 +73,16 @@ export interface LimiterOptions {
    * @default {systemClock}
    */
   clock?: Clock;
+  /**
+   * How long after its slot a paced request goes out, in milliseconds (a
+   * request from the burst goes at once). A server counts arrivals, and the
+   * first requests of a burst arrive a few milliseconds after their slot
+   * (token signing, a busy event loop); without slack, the first paced
+   * request would arrive early by that much. It shifts the paced stream once,
+   * never its rate.
+   * @default {Math.min(1000 / perSecond, 50)}
+   */
+  slackMs?: number;
 }
 
 /**
@@ -166,9 +176,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     store = memoryStore(),
     key = "default",
     clock = systemClock,
+    slackMs = Math.min(1000 / perSecond, 50),
   } = options;
   requireInt(what, "burst", burst, 1, Infinity);
   requirePositive(what, "perSecond", perSecond);
+  requirePositive(what, "slackMs", slackMs, true);
   requireNumber(
     what,
     "concurrency",
@@ -307,7 +319,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
               }`,
             );
           }
-          booked = at;
+          booked = at > clock.now() ? at + slackMs : at;
           continue;
         }
         if (booked > clock.now()) {

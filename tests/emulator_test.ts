@@ -1282,3 +1282,25 @@ Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => 
     await child.status;
   }
 });
+
+Deno.test("createEmulator() admits a request whose token is due exactly now", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({
+    rateLimit: { burst: 20, perSecond: 40 },
+    clock,
+  });
+  const get = async () => {
+    const r = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users?limit=1`, {
+      headers: { authorization: `Bearer ${emu.secretKey}` },
+    });
+    await r.body?.cancel();
+    return r.status;
+  };
+  assert.equal(await get(), 200);
+  await clock.advance(1);
+  for (let i = 0; i < 19; i++) assert.equal(await get(), 200);
+  // t = 25: 20 - 20 + 25 * 40 / 1000 = exactly one token.
+  await clock.advance(24);
+  assert.equal(await get(), 200);
+  assert.equal(await get(), 429);
+});

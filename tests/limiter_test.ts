@@ -42,7 +42,7 @@ function acquireMany(
 
 Deno.test("createLimiter() lets a burst through, then spaces requests exactly", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 3, perSecond: 10, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 3, perSecond: 10, clock });
   const { times, done } = acquireMany(limiter, clock, 7);
   await clock.runAll();
   await done;
@@ -53,7 +53,7 @@ Deno.test("createLimiter() lets a burst through, then spaces requests exactly", 
 
 Deno.test("createLimiter() refills at perSecond while idle", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 3, perSecond: 10, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 3, perSecond: 10, clock });
   const first = acquireMany(limiter, clock, 3);
   await clock.runAll();
   await first.done;
@@ -68,7 +68,7 @@ Deno.test("createLimiter() refills at perSecond while idle", async () => {
 
 Deno.test("createLimiter() defaults to TalkJS's budget: 600 at once, then 9 per second", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ clock });
+  const limiter = createLimiter({ slackMs: 0, clock });
   const { times, done } = acquireMany(limiter, clock, 603);
   await clock.runAll();
   await done;
@@ -82,7 +82,7 @@ Deno.test("createLimiter() defaults to TalkJS's budget: 600 at once, then 9 per 
 
 Deno.test("createLimiter() serves waiters in FIFO order", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 2, perSecond: 50, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 2, perSecond: 50, clock });
   const { order, done } = acquireMany(limiter, clock, 20);
   await clock.runAll();
   await done;
@@ -92,7 +92,13 @@ Deno.test("createLimiter() serves waiters in FIFO order", async () => {
 Deno.test("createLimiter() has only the head of the queue book a slot", async () => {
   const clock = createManualClock();
   const store = countingStore();
-  const limiter = createLimiter({ burst: 1, perSecond: 10, clock, store });
+  const limiter = createLimiter({
+    slackMs: 0,
+    burst: 1,
+    perSecond: 10,
+    clock,
+    store,
+  });
   const { done } = acquireMany(limiter, clock, 5);
   await clock.advance(0);
   assert.equal(limiter.pending, 4);
@@ -108,6 +114,7 @@ Deno.test("createLimiter() has only the head of the queue book a slot", async ()
 Deno.test("createLimiter() limits requests in flight to concurrency", async () => {
   const clock = createManualClock();
   const limiter = createLimiter({
+    slackMs: 0,
     burst: 100,
     perSecond: 100,
     concurrency: 2,
@@ -143,7 +150,7 @@ Deno.test("createLimiter() limits requests in flight to concurrency", async () =
 
 Deno.test("createLimiter() lets a caller waiting for concurrency abort, and serves the next", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ concurrency: 1, clock });
+  const limiter = createLimiter({ slackMs: 0, concurrency: 1, clock });
   const release = await limiter.acquire();
   const controller = new AbortController();
   const gaveUp = limiter.acquire(controller.signal);
@@ -169,6 +176,7 @@ Deno.test("createLimiter() lets a caller waiting for concurrency abort, and serv
 Deno.test("createLimiter() schedule() runs fn and releases even when it throws", async () => {
   const clock = createManualClock();
   const limiter = createLimiter({
+    slackMs: 0,
     burst: 10,
     perSecond: 10,
     concurrency: 1,
@@ -191,7 +199,7 @@ Deno.test("createLimiter() schedule() runs fn and releases even when it throws",
 
 Deno.test("createLimiter() penalize() holds the whole queue, booked waiters included", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 1, perSecond: 10, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 1, perSecond: 10, clock });
   const { times, done } = acquireMany(limiter, clock, 3);
   await clock.advance(50);
   assert.deepEqual(times, [0, undefined, undefined]); // the second is booked for 100
@@ -204,7 +212,12 @@ Deno.test("createLimiter() penalize() holds the whole queue, booked waiters incl
 
 Deno.test("createLimiter() penalize() delays the next caller when idle, and never shortens", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 10, perSecond: 10, clock });
+  const limiter = createLimiter({
+    slackMs: 0,
+    burst: 10,
+    perSecond: 10,
+    clock,
+  });
   limiter.penalize(500);
   limiter.penalize(100); // an earlier end does not shorten the hold
   const { times, done } = acquireMany(limiter, clock, 2);
@@ -221,7 +234,13 @@ Deno.test("createLimiter() penalize() delays the next caller when idle, and neve
 Deno.test("createLimiter() abort frees the place: the next caller takes the slot", async () => {
   const clock = createManualClock();
   const store = countingStore();
-  const limiter = createLimiter({ burst: 1, perSecond: 10, clock, store });
+  const limiter = createLimiter({
+    slackMs: 0,
+    burst: 1,
+    perSecond: 10,
+    clock,
+    store,
+  });
   const controllers = [0, 1, 2, 3].map(() => new AbortController());
   const times: (number | string)[] = [];
   const all = Promise.allSettled(
@@ -251,7 +270,7 @@ Deno.test("createLimiter() abort frees the place: the next caller takes the slot
 
 Deno.test("createLimiter() gives a booked slot to the next caller when the head aborts", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 1, perSecond: 10, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 1, perSecond: 10, clock });
   const b = new AbortController();
   const times: (number | string)[] = [];
   const record = (i: number) => (p: Promise<() => void>) =>
@@ -273,7 +292,7 @@ Deno.test("createLimiter() gives a booked slot to the next caller when the head 
 
 Deno.test("createLimiter() rejects with signal.reason and leaves no sleeper when all abort", async () => {
   const clock = createManualClock();
-  const limiter = createLimiter({ burst: 1, perSecond: 1, clock });
+  const limiter = createLimiter({ slackMs: 0, burst: 1, perSecond: 1, clock });
   (await limiter.acquire())();
   const controller = new AbortController();
   const waiting = [
@@ -292,7 +311,7 @@ Deno.test("createLimiter() rejects with signal.reason and leaves no sleeper when
   assert.equal(limiter.pending, 0);
   // Already aborted: rejected at once, nothing booked.
   const store = countingStore();
-  const other = createLimiter({ clock, store });
+  const other = createLimiter({ slackMs: 0, clock, store });
   await assert.rejects(other.acquire(controller.signal), (e) => e === reason);
   assert.equal(store.calls.length, 0);
 });
@@ -301,6 +320,7 @@ Deno.test("createLimiter() limiters sharing a store and key share one budget", a
   const clock = createManualClock();
   const store = memoryStore();
   const a = createLimiter({
+    slackMs: 0,
     burst: 2,
     perSecond: 10,
     clock,
@@ -308,6 +328,7 @@ Deno.test("createLimiter() limiters sharing a store and key share one budget", a
     key: "app",
   });
   const b = createLimiter({
+    slackMs: 0,
     burst: 2,
     perSecond: 10,
     clock,
@@ -315,6 +336,7 @@ Deno.test("createLimiter() limiters sharing a store and key share one budget", a
     key: "app",
   });
   const c = createLimiter({
+    slackMs: 0,
     burst: 2,
     perSecond: 10,
     clock,
@@ -349,7 +371,7 @@ Deno.test("createLimiter() rejects the head when the store fails, then carries o
       return inner.reserve(key, options);
     },
   };
-  const limiter = createLimiter({ clock, store });
+  const limiter = createLimiter({ slackMs: 0, clock, store });
   const first = limiter.acquire();
   const second = limiter.acquire();
   await assert.rejects(first, (e) => e === failure);
@@ -360,6 +382,7 @@ Deno.test("createLimiter() rejects the head when the store fails, then carries o
 Deno.test("createLimiter() with the system clock leaves no timer behind", async () => {
   // Test sanitizers fail this test if a timer outlives it.
   const limiter = createLimiter({
+    slackMs: 0,
     burst: 1,
     perSecond: 500,
     clock: systemClock,
@@ -373,6 +396,7 @@ Deno.test("createLimiter() with the system clock leaves no timer behind", async 
   assert.equal(times[0]! < 2, true);
   assert.ok(times[2]! >= 3, `third went out after ${times[2]} ms`);
   const slow = createLimiter({
+    slackMs: 0,
     burst: 1,
     perSecond: 0.001,
     clock: systemClock,
@@ -382,6 +406,33 @@ Deno.test("createLimiter() with the system clock leaves no timer behind", async 
   const waiting = slow.acquire(controller.signal);
   controller.abort();
   await assert.rejects(waiting, { name: "AbortError" });
+});
+
+Deno.test("createLimiter() sends a paced request slackMs after its slot, and a burst at once", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 2, perSecond: 10, clock });
+  const times: number[] = [];
+  const all = Promise.all(
+    [1, 2, 3, 4].map(() =>
+      limiter.schedule(async () => void times.push(clock.now()))
+    ),
+  );
+  await clock.advance(1_000);
+  await all;
+  // Default slack: one interval, at most 50 ms; the rate stays 10/s.
+  assert.deepEqual(times, [0, 0, 150, 250]);
+  const custom = createLimiter({ burst: 1, perSecond: 10, clock, slackMs: 7 });
+  const start = clock.now();
+  const later: number[] = [];
+  const two = Promise.all(
+    [1, 2].map(() =>
+      custom.schedule(async () => void later.push(clock.now() - start))
+    ),
+  );
+  await clock.advance(1_000);
+  await two;
+  assert.deepEqual(later, [0, 107]);
+  assert.throws(() => createLimiter({ slackMs: -1 }), /'slackMs'/);
 });
 
 Deno.test("createLimiter() throws for bad options before anything runs", () => {
@@ -411,7 +462,7 @@ Deno.test("createLimiter() throws for bad options before anything runs", () => {
     /'key' must be a non-empty string/,
   );
   assert.throws(
-    () => createLimiter({ clock: {} as never }),
+    () => createLimiter({ slackMs: 0, clock: {} as never }),
     /'clock' must be a Clock/,
   );
 });

@@ -20,6 +20,8 @@ export interface RateLimit {
   reset(): void;
 }
 
+const EPSILON = 1e-9;
+
 interface Bucket {
   tokens: number;
   last: number;
@@ -53,11 +55,13 @@ export function createRateLimit(
   return {
     async admit(key, signal) {
       const bucket = refill(key);
-      if (bucket.tokens >= 1) {
+      // Refills add up in floating point: a token due exactly now may read
+      // 0.9999999999999991, and must count as there.
+      if (bucket.tokens >= 1 - EPSILON) {
         bucket.tokens -= 1;
         return 0;
       }
-      if (bucket.tokens - 1 >= -queue) {
+      if (bucket.tokens - 1 >= -queue - EPSILON) {
         bucket.tokens -= 1;
         const waitMs = (-bucket.tokens * 1000) / perSecond;
         try {
