@@ -15,7 +15,6 @@ import {
   requireObject,
   show,
 } from "./_validate.ts";
-import { hmacKey } from "./_hmac.ts";
 import { signJwt } from "./_jwt.ts";
 import { inChunks } from "./resources/_chunks.ts";
 import { encodeSegments, parseRetryAfter } from "./_http.ts";
@@ -299,8 +298,17 @@ export function createClient(options: ClientOptions): TalkJsClient {
   const prefix =
     new URL(base.href.replace(/\/+$/, "") + "/v1/" + encodeURIComponent(appId))
       .pathname;
-  // Import the signing key now; a rejected import resurfaces on first use.
-  if (auth === "token") hmacKey(secretKey).catch(() => {});
+  // Import the key and sign once now, so that the first request does not pay
+  // for both after its limiter slot (a server counts arrivals, not slots). A
+  // failure resurfaces on first use.
+  if (auth === "token") {
+    signJwt(appId, secretKey, clock.now(), tokenTtlSeconds).catch(() => {});
+  }
+
+  const sign = (): Promise<string> =>
+    auth === "token"
+      ? signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
+      : Promise.resolve(secretKey);
 
   async function attempt(
     method: HttpMethod,
@@ -308,10 +316,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     path: string,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    token: string,
   ): Promise<unknown> {
-    const token = auth === "token"
-      ? await signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
-      : secretKey;
     const headers: Record<string, string> = {
       "Authorization": `Bearer ${token}`,
       "Accept": "application/json",
@@ -418,7 +424,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
       const url = base.origin + path;
       const once = (ctx: { signal?: AbortSignal }) => {
         const s = ctx.signal ?? signal;
-        const run = () => attempt(method, url, path, json, s);
+        const run = async () =>
+          attempt(method, url, path, json, s, await sign());
         return limiter ? limiter.schedule(run, s) : run();
       };
       const signalOption = signal ? { signal } : {};

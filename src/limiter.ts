@@ -80,7 +80,7 @@ export interface LimiterOptions {
    * (token signing, a busy event loop); without slack, the first paced
    * request would arrive early by that much. It shifts the paced stream once,
    * never its rate.
-   * @default {Math.min(1000 / perSecond, 50)}
+   * @default {Math.min(500 / perSecond, 50)}
    */
   slackMs?: number;
 }
@@ -176,7 +176,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     store = memoryStore(),
     key = "default",
     clock = systemClock,
-    slackMs = Math.min(1000 / perSecond, 50),
+    slackMs = Math.min(500 / perSecond, 50),
   } = options;
   requireInt(what, "burst", burst, 1, Infinity);
   requirePositive(what, "perSecond", perSecond);
@@ -212,6 +212,9 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   // A slot booked by a head that gave up before using it: the next head takes it.
   let handedOver: number | undefined;
   let slotFreed: (() => void) | undefined;
+  let shift = 0;
+  let lastOut = -Infinity;
+  let lastSlot = -Infinity;
   let arrivals = 0;
 
   function enqueue(): Waiter {
@@ -277,6 +280,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     signal?.throwIfAborted();
     const w = enqueue();
     let booked: number | undefined;
+    let slot = 0;
     try {
       while (head !== w) {
         // About one interval per caller ahead; the turn usually comes first.
@@ -288,6 +292,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       }
       booked = handedOver;
       handedOver = undefined;
+      if (booked !== undefined) slot = booked - shift;
       for (;;) {
         signal?.throwIfAborted();
         if (inFlight >= concurrency) {
@@ -307,8 +312,9 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           continue;
         }
         if (booked === undefined) {
+          const now = clock.now();
           const at = await store.reserve(key, {
-            now: clock.now(),
+            now,
             intervalMs,
             burst,
           });
@@ -319,7 +325,15 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
               }`,
             );
           }
-          booked = at > clock.now() ? at + slackMs : at;
+          // The paced stream runs `slackMs` behind its slots, from the first
+          // request that has to wait until the limiter rests again (a slot
+          // answered "now" then is a late-booked paced one, not a burst).
+          if (at > now) shift ||= slackMs;
+          else if (now - lastOut > intervalMs) shift = 0;
+          // A store answers "now" for any slot already due: while pacing, the
+          // slot is at least one interval after the last one.
+          slot = shift ? Math.max(at, lastSlot + intervalMs) : at;
+          booked = slot + shift;
           continue;
         }
         if (booked > clock.now()) {
@@ -327,6 +341,8 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           continue;
         }
         booked = undefined;
+        lastOut = clock.now();
+        lastSlot = slot;
         inFlight++;
         let released = false;
         return function release(): void {
