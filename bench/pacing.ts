@@ -86,14 +86,13 @@ function contenders({ burst, perSecond }: PacingOptions): Contender[] {
     limiter: () => createLimiter({ burst, perSecond }),
     wrap: () => direct,
   }, {
-    name: `ours, burst ${burst - 1} (one interval of slack)`,
+    name: "ours, slackMs 0 (no slack)",
     ours: true,
-    config: `createLimiter({ burst: ${
-      burst - 1
-    }, perSecond: ${perSecond} }): the same limiter told one request less than the server allows, which leaves ${
-      1000 / perSecond
-    } ms of slack for the first request of the burst to reach the server late`,
-    limiter: () => createLimiter({ burst: burst - 1, perSecond }),
+    config:
+      `createLimiter({ burst: ${burst}, perSecond: ${perSecond}, slackMs: 0 }): paced requests go exactly at their slots; the first requests of the burst reach the server a few ms after theirs, so the first paced one can arrive early (the default slack, ${
+        Math.min(500 / perSecond, 50)
+      } ms here, shifts the paced stream once)`,
+    limiter: () => createLimiter({ burst, perSecond, slackMs: 0 }),
     wrap: () => direct,
   }, {
     name: "bottleneck 2.19.5",
