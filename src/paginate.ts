@@ -152,6 +152,14 @@ export function paginate<T extends { id: string }, P = {}>(
           }`,
         );
       }
+      if (last === cursor) {
+        // A list that ignores `startingAfter` would be walked forever.
+        throw new TypeError(
+          `Cannot ${what} as the list did not move past 'startingAfter': page ${page} ends at ${
+            show(last)
+          } again`,
+        );
+      }
       yield items;
       if (items.length < want) return;
       cursor = last;

@@ -261,3 +261,23 @@ Deno.test("paginate() holds one page at a time", async () => {
   }
   assert.equal(seen, 10_000);
 });
+
+Deno.test("paginate() refuses a list that does not move past startingAfter", async () => {
+  const page = [{ id: "u0" }, { id: "u1" }];
+  let calls = 0;
+  const stuck = Object.assign(
+    (_params?: ListParams) => Promise.resolve({ data: (calls++, page) }),
+    { maxLimit: 2 },
+  );
+  const seen: string[] = [];
+  await assert.rejects(
+    (async () => {
+      for await (const items of paginate(stuck)) {
+        seen.push(...items.map((u) => u.id));
+      }
+    })(),
+    { name: "TypeError", message: /did not move past 'startingAfter'/ },
+  );
+  assert.deepEqual(seen, ["u0", "u1"]);
+  assert.equal(calls, 2);
+});
