@@ -183,6 +183,17 @@ function redact(text: string, secrets: readonly string[]): string {
   return text;
 }
 
+/**
+ * The original failure for `cause`, unless its message quotes the secret key
+ * or the token (a runtime's fetch may quote a bad header back): then an Error
+ * with the message redacted.
+ */
+function scrub(error: unknown, secrets: readonly string[]): unknown {
+  const message = error instanceof Error ? error.message : String(error);
+  const clean = redact(message, secrets);
+  return clean === message ? error : new Error(clean);
+}
+
 function parseBody(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -241,6 +252,13 @@ export function createClient(options: ClientOptions): TalkJsClient {
       `Cannot ${what} as 'secretKey' must be a non-empty string`,
     );
   }
+  if (!/^[\x21-\x7e]+$/.test(secretKey)) {
+    // A pasted key with a newline or space would fail in fetch, whose error
+    // quotes the header (and so the key) back.
+    throw new TypeError(
+      `Cannot ${what} as 'secretKey' must be printable ASCII without spaces (check for a stray newline)`,
+    );
+  }
   requireId(what, "baseUrl", baseUrl);
   let base: URL;
   try {
@@ -251,7 +269,13 @@ export function createClient(options: ClientOptions): TalkJsClient {
   if (!/^https?:$/.test(base.protocol)) {
     fail(what, "baseUrl", "an http(s) URL", baseUrl);
   }
-  if (base.search || base.hash || base.username || base.password) {
+  if (base.username || base.password) {
+    // Not shown: the credentials may be secret.
+    throw new TypeError(
+      `Cannot ${what} as 'baseUrl' must not have credentials`,
+    );
+  }
+  if (base.search || base.hash) {
     throw new TypeError(
       `Cannot ${what} as 'baseUrl' must not have a query, fragment or credentials: current value is ${
         show(baseUrl)
@@ -346,7 +370,11 @@ export function createClient(options: ClientOptions): TalkJsClient {
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
         if (timedOut) throw new TalkJsTimeoutError(method, path, timeoutMs);
-        throw new TalkJsNetworkError(method, path, error);
+        throw new TalkJsNetworkError(
+          method,
+          path,
+          scrub(error, [secretKey, token]),
+        );
       }
       const { status } = response;
       if (status !== 200) {
@@ -355,7 +383,11 @@ export function createClient(options: ClientOptions): TalkJsClient {
           response.headers.get("retry-after"),
           clock.now(),
         );
-        if (status === 429 && limiter) limiter.penalize(retryAfterMs ?? 1000);
+        // A /batch 429 is about /batch's own 1/s limit, not the app's budget;
+        // a Retry-After beyond a minute is not allowed to freeze the client.
+        if (status === 429 && limiter && !path.endsWith("/batch")) {
+          limiter.penalize(Math.min(retryAfterMs ?? 1000, 60_000));
+        }
         throw new TalkJsApiError({
           status,
           method,
@@ -447,7 +479,14 @@ export function createClient(options: ClientOptions): TalkJsClient {
     }
   }
 
-  let lastBatchAt = -Infinity;
+  // TalkJS takes one /batch request per second: one at a time, a second apart.
+  const batchLimiter = createLimiter({
+    burst: 1,
+    perSecond: 1,
+    concurrency: 1,
+    clock,
+    slackMs: 0,
+  });
   async function batch(
     operations: readonly BatchOperation[],
     batchOptions: BatchOptions = {},
@@ -472,13 +511,10 @@ export function createClient(options: ClientOptions): TalkJsClient {
     const { signal } = batchOptions;
     const results: BatchResult[] = [];
     await inChunks(operations, 10, "operations", async (ops) => {
-      const wait = lastBatchAt + 1000 - clock.now();
-      if (wait > 0) await clock.sleep(wait, signal);
-      lastBatchAt = clock.now();
-      const chunk = await request<BatchResult[]>("POST", ["batch"], {
-        body: ops,
+      const chunk = await batchLimiter.schedule(
+        () => request<BatchResult[]>("POST", ["batch"], { body: ops, signal }),
         signal,
-      });
+      );
       if (!Array.isArray(chunk)) {
         throw new TalkJsApiError({
           status: 200,

@@ -11,6 +11,7 @@ import {
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "../src/errors.ts";
+import { createLimiter } from "../src/limiter.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { cutBody, json, startFakeServer } from "./_fake_server.ts";
 
@@ -739,4 +740,112 @@ Deno.test("users.putMany() names the failed chunk on its error, to resume from",
     return true;
   });
   assert.equal(server.requests.length, 2, "no chunk after the failed one");
+});
+
+Deno.test("createClient() refuses a secret key with spaces or control characters, and never shows it", () => {
+  for (const secretKey of [`${SECRET}\n`, `${SECRET} x`, `${SECRET}\u00e9`]) {
+    assert.throws(
+      () => createClient({ appId: APP, secretKey }),
+      (e) =>
+        e instanceof TypeError && /'secretKey'/.test(e.message) &&
+        !e.message.includes(SECRET),
+    );
+  }
+  assert.throws(
+    () =>
+      createClient({
+        appId: APP,
+        secretKey: SECRET,
+        baseUrl: `https://u:${SECRET}@x.test`,
+      }),
+    (e) =>
+      e instanceof TypeError && /credentials/.test(e.message) &&
+      !e.message.includes(SECRET),
+  );
+});
+
+Deno.test("request() redacts a token that a failing fetch quotes in its error", async () => {
+  const talk = createClient({
+    appId: APP,
+    secretKey: SECRET,
+    limiter: false,
+    retry: false,
+    fetch: (_input, init) =>
+      Promise.reject(
+        new TypeError(
+          `Invalid header: ${new Headers(init?.headers).get("authorization")}`,
+        ),
+      ),
+  });
+  await assert.rejects(talk.users.get("u1"), (e) => {
+    assert.ok(e instanceof TalkJsNetworkError);
+    const cause = e.cause as Error;
+    assert.match(cause.message, /^Invalid header: Bearer \[redacted\]$/);
+    return true;
+  });
+});
+
+Deno.test("request() holds the queue for Retry-After after a 429, at most a minute", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.queue(() => json({}, 429, { "retry-after": "86400" }));
+  const talk = client(server.url, {
+    clock,
+    retry: false,
+    limiter: createLimiter({ clock, slackMs: 0 }),
+  });
+  await assert.rejects(talk.users.get("a"), { status: 429 });
+  let done = false;
+  const next = talk.users.get("b").catch(() => {}).finally(() => done = true);
+  await clock.advance(59_999);
+  assert.equal(done, false);
+  await clock.advance(1);
+  await next;
+  assert.equal(server.requests.length, 2);
+});
+
+Deno.test("batch() keeps concurrent batches a second apart, and a /batch 429 holds no other request", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.setDefault((r) =>
+    r.path.endsWith("/batch")
+      ? json(JSON.parse(r.body).map((op: unknown[]) => [op[0], 200, {}]))
+      : json(U)
+  );
+  const talk = client(server.url, {
+    clock,
+    limiter: createLimiter({ clock, slackMs: 0 }),
+  });
+  const all = Promise.all(
+    [1, 2, 3].map((i) => talk.batch([[i, "GET", "/users/u"]])),
+  );
+  await clock.advance(0);
+  assert.equal(server.requests.length, 1);
+  await clock.advance(999);
+  assert.equal(server.requests.length, 1);
+  await clock.advance(1);
+  assert.equal(server.requests.length, 2);
+  await clock.advance(1000);
+  await all;
+  assert.equal(server.requests.length, 3);
+
+  server.queue(() => json({}, 429, { "retry-after": "30" }));
+  await clock.advance(1000);
+  const limited = client(server.url, {
+    clock,
+    retry: false,
+    limiter: createLimiter({ clock, slackMs: 0 }),
+  });
+  await assert.rejects(limited.batch([[1, "GET", "/users/u"]]), {
+    status: 429,
+  });
+  const before = server.requests.length;
+  const user = limited.users.get("u");
+  await clock.advance(0);
+  assert.equal(
+    server.requests.length,
+    before + 1,
+    "not held for the batch's Retry-After",
+  );
+  assert.deepEqual(await user, U);
 });
