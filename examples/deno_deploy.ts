@@ -25,11 +25,7 @@
  * @module
  */
 import { type Context, Hono } from "hono";
-import {
-  type ClientOptions,
-  createLimiter,
-  type WebhookEvent,
-} from "../mod.ts";
+import type { ClientOptions, WebhookEvent } from "../mod.ts";
 import {
   talkjs,
   talkjsUserToken,
@@ -107,7 +103,8 @@ export function createSupportApp(
       ...credentials,
       ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
       ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
-      limiter: createLimiter({ store: kvStore(kv), key: appId ?? "default" }),
+      // Each app ID's limiter keeps its budget in Deno KV, shared by every isolate.
+      store: kvStore(kv),
     }),
   );
 

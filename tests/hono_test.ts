@@ -762,3 +762,51 @@ Deno.test("talkjs(), talkjsWebhook() and talkjsUserToken() share Workers binding
   );
   assert.deepEqual(await event.json(), { type: "user.updated" });
 });
+
+Deno.test("talkjs() middlewares share one limiter per app ID, in the given store", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const booked: string[] = [];
+  // A store that books every slot at once and records whose budget it was.
+  const store = {
+    reserve(key: string, { now }: { now: number }) {
+      booked.push(key);
+      return Promise.resolve(now);
+    },
+  };
+  const options = {
+    appId: emu.appId,
+    secretKey: emu.secretKey,
+    baseUrl: emu.baseUrl,
+    fetch: emu.fetch,
+    store,
+  };
+  const app = new Hono()
+    .use("/a/*", talkjs(options))
+    .use("/b/*", talkjs(options))
+    .put(
+      "/a/:id",
+      async (c) =>
+        c.json(await c.var.talkjs.users.put(c.req.param("id"), { name: "A" })),
+    )
+    .put(
+      "/b/:id",
+      async (c) =>
+        c.json(await c.var.talkjs.users.put(c.req.param("id"), { name: "B" })),
+    );
+  assert.equal((await app.request("/a/x", { method: "PUT" })).status, 200);
+  assert.equal((await app.request("/b/y", { method: "PUT" })).status, 200);
+  assert.deepEqual(booked, [emu.appId, emu.appId]);
+  assert.equal(emu.store.users().length, 2);
+});
+
+Deno.test("talkjs() rejects bad client options when created, not per request", () => {
+  assert.throws(() => talkjs({ timeoutMs: 0 }), {
+    name: "RangeError",
+    message: /'timeoutMs'/,
+  });
+  assert.throws(() => talkjs({ auth: "basic" as never }), {
+    name: "TypeError",
+    message: /'auth'/,
+  });
+  assert.throws(() => talkjs({ baseUrl: "nope" }), /'baseUrl'/);
+});

@@ -4,6 +4,8 @@ import {
   createClient,
   type TalkJsClient,
 } from "../client.ts";
+import type { Clock } from "../clock.ts";
+import { createLimiter, type Limiter, type LimiterStore } from "../limiter.ts";
 import { resolveSetting } from "./_config.ts";
 
 /**
@@ -57,6 +59,39 @@ export interface TalkJsMiddlewareOptions<E extends Env = any>
    * @default {c.env.TALKJS_SECRET_KEY}
    */
   secretKey?: TalkJsSetting<E>;
+  /**
+   * Where each app ID's limiter keeps its budget, so that every isolate of
+   * the app shares it: `kvStore(await Deno.openKv())` on Deno Deploy, a
+   * Durable Object store on Workers (see `examples/worker`). Not used when
+   * `limiter` is given.
+   * @default {memoryStore()}
+   */
+  store?: LimiterStore;
+}
+
+// TalkJS's budget is per app: one limiter per app ID (and store) per isolate,
+// however many talkjs() middlewares ask for one.
+const sharedLimiters = new WeakMap<object, Map<string, Limiter>>();
+const IN_MEMORY = {};
+
+function limiterFor(
+  appId: string,
+  store: LimiterStore | undefined,
+  clock: Clock | undefined,
+): Limiter {
+  const owner = store ?? clock ?? IN_MEMORY;
+  let byApp = sharedLimiters.get(owner);
+  if (!byApp) sharedLimiters.set(owner, byApp = new Map());
+  let limiter = byApp.get(appId);
+  if (!limiter) {
+    limiter = createLimiter({
+      key: appId,
+      ...(store ? { store } : {}),
+      ...(clock ? { clock } : {}),
+    });
+    byApp.set(appId, limiter);
+  }
+  return limiter;
 }
 
 const TALKJS_NOT_CONFIGURED =
@@ -118,8 +153,23 @@ interface CachedClient {
 export function talkjs<E extends Env = any>(
   options: TalkJsMiddlewareOptions<E> = {},
 ): MiddlewareHandler<{ Variables: TalkJsVariables }> {
-  const { appId: appIdSetting, secretKey: secretKeySetting, ...clientOptions } =
-    options;
+  const {
+    appId: appIdSetting,
+    secretKey: secretKeySetting,
+    store,
+    ...clientOptions
+  } = options;
+  // Bad client options throw here, once, not on every request. (No token is
+  // signed and no limiter made: this may run at a Worker's global scope.)
+  createClient({
+    ...clientOptions,
+    appId: "options-check",
+    secretKey: "options-check",
+    auth: clientOptions.auth === "token"
+      ? "secret-key"
+      : clientOptions.auth ?? "secret-key",
+    limiter: clientOptions.limiter ?? false,
+  });
   const clients = new Map<string, CachedClient>();
   let warned = false;
 
@@ -142,7 +192,13 @@ export function talkjs<E extends Env = any>(
     if (cached === undefined || cached.secretKey !== secretKey) {
       cached = {
         secretKey,
-        client: createClient({ ...clientOptions, appId, secretKey }),
+        client: createClient({
+          ...clientOptions,
+          appId,
+          secretKey,
+          limiter: clientOptions.limiter ??
+            limiterFor(appId, store, clientOptions.clock),
+        }),
       };
       clients.set(appId, cached);
     }
