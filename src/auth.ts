@@ -2,7 +2,22 @@ import { type Clock, systemClock } from "./clock.ts";
 import { signJwt } from "./_jwt.ts";
 import { isPositiveFinite, requireId, requireNumber } from "./_validate.ts";
 
-/** Options of {@linkcode createAppToken}. */
+/**
+ * Options of {@linkcode createAppToken}.
+ *
+ * @example Sign a short-lived token for a raw request
+ * ```ts
+ * import { type AppTokenOptions, createAppToken } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const options: AppTokenOptions = { appId: emu.appId, secretKey: emu.secretKey, ttlSeconds: 10 };
+ * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, {
+ *   headers: { authorization: `Bearer ${await createAppToken(options)}` },
+ * });
+ * console.log(res.status); // 200
+ * ```
+ */
 export interface AppTokenOptions {
   /** Your TalkJS app ID (`iss`). */
   appId: string;
@@ -20,7 +35,22 @@ export interface AppTokenOptions {
   clock?: Clock;
 }
 
-/** Options of {@linkcode createUserToken}. */
+/**
+ * Options of {@linkcode createUserToken}.
+ *
+ * @example Issue a day-long token for the frontend
+ * ```ts
+ * import { createUserToken, type UserTokenOptions } from "@unofficial/talkjs-rest";
+ *
+ * function tokenFor(userId: string): Promise<string> {
+ *   const options: UserTokenOptions = { appId: "tTest", secretKey: "sk_test_example", userId, ttlSeconds: 86_400 };
+ *   return createUserToken(options);
+ * }
+ * const payload = (await tokenFor("alice")).split(".")[1]!;
+ * const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
+ * console.log(claims.sub, claims.exp - claims.iat); // alice 86400
+ * ```
+ */
 export interface UserTokenOptions extends AppTokenOptions {
   /** The user the token is for (`sub`). */
   userId: string;

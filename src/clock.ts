@@ -1,6 +1,18 @@
 /**
  * A source of time: what the limiter, retries, tokens and the emulator read
  * and wait on. Inject one to make time deterministic in tests.
+ *
+ * @example Pin the time a webhook is signed at
+ * ```ts
+ * import { type Clock, signWebhook, systemClock } from "@unofficial/talkjs-rest";
+ *
+ * const newYear: Clock = {
+ *   now: () => Date.UTC(2024, 0, 1),
+ *   sleep: (ms, signal) => systemClock.sleep(ms, signal),
+ * };
+ * const headers = await signWebhook({ secret: "sk_test_example", body: "{}", clock: newYear });
+ * console.log(headers["X-TalkJS-Timestamp"]); // 1704067200000
+ * ```
  */
 export interface Clock {
   /** Milliseconds since the Unix epoch (or any fixed origin, for a manual clock). */

@@ -1,4 +1,18 @@
-/** The stable `code` of every {@linkcode TalkJsError}. */
+/**
+ * The stable `code` of every {@linkcode TalkJsError}.
+ *
+ * @example Count failures by code
+ * ```ts
+ * import { TalkJsError, type TalkJsErrorCode, TalkJsTimeoutError } from "@unofficial/talkjs-rest";
+ *
+ * const failures = new Map<TalkJsErrorCode, number>();
+ * function record(error: unknown): void {
+ *   if (error instanceof TalkJsError) failures.set(error.code, (failures.get(error.code) ?? 0) + 1);
+ * }
+ * record(new TalkJsTimeoutError("GET", "/v1/app/users", 30_000));
+ * console.log(failures); // Map(1) { "TALKJS_TIMEOUT" => 1 }
+ * ```
+ */
 export type TalkJsErrorCode =
   | "TALKJS_API_ERROR"
   | "TALKJS_NETWORK_ERROR"
@@ -63,7 +77,26 @@ export class TalkJsError extends Error {
   }
 }
 
-/** Where a chunked call stopped; see {@linkcode TalkJsError.chunk}. */
+/**
+ * Where a chunked call stopped; see {@linkcode TalkJsError.chunk}.
+ *
+ * @example Find where a bulk write stopped
+ * ```ts
+ * import { type ChunkFailure, createClient, TalkJsError, type UserInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ * const users: Record<string, UserInput> = {};
+ * for (let i = 0; i < 150; i++) users[`u${i}`] = { name: `User ${i}` };
+ * users["u120"] = {}; // a new user without a name: TalkJS refuses its whole chunk
+ * const chunk: ChunkFailure | undefined = await talk.users.putMany(users).then(
+ *   () => undefined,
+ *   (error) => error instanceof TalkJsError ? error.chunk : undefined,
+ * );
+ * console.log(chunk); // { failedAt: 100, size: 50, total: 150 }
+ * ```
+ */
 export interface ChunkFailure {
   /** Index of the failed chunk's first item in the caller's input. */
   failedAt: number;
@@ -73,7 +106,24 @@ export interface ChunkFailure {
   total: number;
 }
 
-/** What {@linkcode TalkJsApiError} is constructed from. */
+/**
+ * What {@linkcode TalkJsApiError} is constructed from.
+ *
+ * @example Fake a rate-limited answer in a test
+ * ```ts
+ * import { isRetryableError, TalkJsApiError, type TalkJsApiErrorInit } from "@unofficial/talkjs-rest";
+ *
+ * const init: TalkJsApiErrorInit = {
+ *   status: 429,
+ *   method: "GET",
+ *   path: "/v1/app/users",
+ *   body: { errorCode: "RATE_LIMITED" },
+ *   retryAfterMs: 2_000,
+ * };
+ * const error = new TalkJsApiError(init);
+ * console.log(isRetryableError(error), error.retryAfterMs); // true 2000
+ * ```
+ */
 export interface TalkJsApiErrorInit {
   /** The HTTP status, anything but 200. */
   status: number;
@@ -162,7 +212,7 @@ function readReasons(
  * The request never got a complete answer: `fetch` rejected (DNS, refused,
  * reset) or the body failed mid-read. `cause` holds the original error.
  *
- * @example
+ * @example Describe a lost connection
  * ```ts
  * import { TalkJsNetworkError } from "@unofficial/talkjs-rest";
  *
@@ -213,7 +263,7 @@ export class TalkJsNetworkError extends TalkJsError {
 /**
  * One attempt took longer than `timeoutMs`.
  *
- * @example
+ * @example Read the limit an attempt exceeded
  * ```ts
  * import { TalkJsTimeoutError } from "@unofficial/talkjs-rest";
  *
@@ -248,7 +298,23 @@ export class TalkJsTimeoutError extends TalkJsError {
   }
 }
 
-/** Why {@linkcode verifyWebhook} refused a request. */
+/**
+ * Why {@linkcode verifyWebhook} refused a request.
+ *
+ * @example Answer each refusal with a status
+ * ```ts
+ * import { TalkJsWebhookError, type TalkJsWebhookErrorReason, verifyWebhook } from "@unofficial/talkjs-rest";
+ *
+ * function statusFor(reason: TalkJsWebhookErrorReason): number {
+ *   return reason === "bad_body" ? 400 : 401;
+ * }
+ * try {
+ *   await verifyWebhook({ secret: "sk_test_example", body: "{}", headers: {} });
+ * } catch (error) {
+ *   if (error instanceof TalkJsWebhookError) console.log(error.reason, statusFor(error.reason)); // missing_signature 401
+ * }
+ * ```
+ */
 export type TalkJsWebhookErrorReason =
   | "missing_signature"
   | "missing_timestamp"
@@ -260,7 +326,7 @@ export type TalkJsWebhookErrorReason =
 /**
  * A webhook request was refused: its signature, timestamp or body is wrong.
  *
- * @example
+ * @example Read why a webhook was refused
  * ```ts
  * import { TalkJsWebhookError } from "@unofficial/talkjs-rest";
  *

@@ -7,10 +7,38 @@ import { requireInt, show } from "./_validate.ts";
 // documentation is complete on its own.
 export type { Clock, LimiterStore, ReserveOptions };
 
-/** One part of a key in Deno KV (the subset this module writes). */
+/**
+ * One part of a key in Deno KV (the subset this module writes).
+ *
+ * @example Build a versioned key prefix
+ * ```ts
+ * import { type KvKeyPart, kvStore } from "@unofficial/talkjs-rest/kv";
+ *
+ * const prefix: KvKeyPart[] = ["my-app", "talkjs-limiter", 2];
+ * const kv = await Deno.openKv(":memory:");
+ * await kvStore(kv, { prefix }).reserve("tMyApp", { now: 0, intervalMs: 100, burst: 1 });
+ * console.log((await kv.get([...prefix, "tMyApp"])).value); // 100
+ * kv.close();
+ * ```
+ */
 export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 
-/** The part of Deno KV's atomic operation that {@linkcode kvStore} uses. */
+/**
+ * The part of Deno KV's atomic operation that {@linkcode kvStore} uses.
+ *
+ * @example Deno KV's atomic operation fits
+ * ```ts
+ * import type { KvAtomicLike } from "@unofficial/talkjs-rest/kv";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const operation: KvAtomicLike = kv.atomic();
+ * const { ok } = await operation.check({ key: ["greeting"], versionstamp: null })
+ *   .set(["greeting"], "hi", { expireIn: 60_000 })
+ *   .commit();
+ * console.log(ok, (await kv.get(["greeting"])).value); // true hi
+ * kv.close();
+ * ```
+ */
 export interface KvAtomicLike {
   /**
    * Makes the commit fail unless each key still has the given versionstamp.
@@ -42,6 +70,17 @@ export interface KvAtomicLike {
 /**
  * The part of `Deno.Kv` that {@linkcode kvStore} uses, so that this module
  * needs no Deno types: pass `await Deno.openKv()`.
+ *
+ * @example Pass Deno KV as it is
+ * ```ts
+ * import { type KvLike, kvStore } from "@unofficial/talkjs-rest/kv";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const like: KvLike = kv; // Deno.Kv fits structurally; so would an adapter over another store
+ * const store = kvStore(like);
+ * console.log(await store.reserve("app", { now: 0, intervalMs: 100, burst: 1 })); // 0
+ * kv.close();
+ * ```
  */
 export interface KvLike {
   /**
@@ -59,7 +98,22 @@ export interface KvLike {
   atomic(): KvAtomicLike;
 }
 
-/** How {@linkcode kvStore} keeps limiter state. */
+/**
+ * How {@linkcode kvStore} keeps limiter state.
+ *
+ * @example Two stores on one database share a budget
+ * ```ts
+ * import { kvStore, type KvStoreOptions } from "@unofficial/talkjs-rest/kv";
+ * import { createManualClock } from "@unofficial/talkjs-rest/testing";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const options: KvStoreOptions = { prefix: ["my-app", "limiter"], maxAttempts: 10, clock: createManualClock() };
+ * const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
+ * const slot = { now: 0, intervalMs: 100, burst: 1 };
+ * console.log(await a.reserve("app", slot), await b.reserve("app", slot)); // 0 100
+ * kv.close();
+ * ```
+ */
 export interface KvStoreOptions {
   /**
    * Where in the KV database the state lives: the limiter's key is appended.

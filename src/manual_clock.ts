@@ -1,6 +1,23 @@
 import type { Clock } from "./clock.ts";
 
-/** A {@linkcode Clock} that only moves when told to. */
+/**
+ * A {@linkcode Clock} that only moves when told to.
+ *
+ * @example Run a retry's waits without waiting
+ * ```ts
+ * import { TalkJsNetworkError, withRetry } from "@unofficial/talkjs-rest";
+ * import { createManualClock, type ManualClock } from "@unofficial/talkjs-rest/testing";
+ *
+ * const clock: ManualClock = createManualClock();
+ * const reset = new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("reset"));
+ * const result = withRetry(
+ *   ({ attempt }) => attempt < 3 ? Promise.reject(reset) : Promise.resolve(attempt),
+ *   { clock, jitter: "none" },
+ * );
+ * await clock.runAll();
+ * console.log(await result, clock.now(), clock.pending); // 3 750 0
+ * ```
+ */
 export interface ManualClock extends Clock {
   /**
    * Moves time forward by `ms`, waking due sleepers one by one in time order

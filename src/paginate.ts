@@ -8,7 +8,24 @@ import {
   show,
 } from "./_validate.ts";
 
-/** What {@linkcode PaginateParams.onPage} is told after each page request. */
+/**
+ * What {@linkcode PaginateParams.onPage} is told after each page request.
+ *
+ * @example Report progress while walking a list
+ * ```ts
+ * import { createClient, type PageInfo, paginate } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany({ a: { name: "A" }, b: { name: "B" }, c: { name: "C" } });
+ * const report = ({ page, items, total }: PageInfo) => console.log(`page ${page}: ${items} users, ${total} so far`);
+ * await Array.fromAsync(paginate(talk.users.list, { limit: 2, onPage: report }));
+ * // page 1: 2 users, 2 so far
+ * // page 2: 1 users, 3 so far
+ * ```
+ */
 export interface PageInfo {
   /** Which page this was: 1 for the first request. */
   page: number;
@@ -21,6 +38,19 @@ export interface PageInfo {
 /**
  * The parameters of {@linkcode paginate} and `listAll`, on top of the list's
  * own filters.
+ *
+ * @example Take at most 100 users, 50 a page
+ * ```ts
+ * import { createClient, type PaginateParams, paginate } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany(Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`u${i}`, { name: `User ${i}` }])));
+ * const params: PaginateParams = { limit: 50, maxItems: 100 };
+ * for await (const page of paginate(talk.users.list, params)) console.log(page.length); // 50, then 50
+ * ```
  */
 export interface PaginateParams extends ListParams {
   /**

@@ -1,4 +1,18 @@
-/** A user's participation in a conversation. */
+/**
+ * A user's participation in a conversation.
+ *
+ * @example Find who may write
+ * ```ts
+ * import type { Participation } from "@unofficial/talkjs-rest";
+ *
+ * const participants: Record<string, Participation> = {
+ *   alice: { access: "ReadWrite", notify: true },
+ *   bob: { access: "Read", notify: "MentionsOnly" },
+ * };
+ * const writers = Object.keys(participants).filter((id) => participants[id]?.access === "ReadWrite");
+ * console.log(writers); // [ "alice" ]
+ * ```
+ */
 export interface Participation {
   /** What the user may do. */
   access: "ReadWrite" | "Read";
@@ -6,7 +20,22 @@ export interface Participation {
   notify: boolean | "MentionsOnly";
 }
 
-/** A TalkJS user, as `GET /users/{id}` answers it. */
+/**
+ * A TalkJS user, as `GET /users/{id}` answers it.
+ *
+ * @example Read a stored user
+ * ```ts
+ * import { createClient, type User } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice", email: ["alice@example.com"] });
+ * const user: User = await talk.users.get("alice");
+ * console.log(user.name, user.email?.[0]); // Alice alice@example.com
+ * ```
+ */
 export interface User {
   /** The user's ID. */
   id: string;
@@ -30,7 +59,24 @@ export interface User {
   createdAt: number;
 }
 
-/** What `PUT /users/{id}` takes: only sent fields change; `name` is required on create. */
+/**
+ * What `PUT /users/{id}` takes: only sent fields change; `name` is required on create.
+ *
+ * @example Create a user, then clear one field
+ * ```ts
+ * import { createClient, type UserInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * const input: UserInput = { name: "Alice", role: "admin", custom: { plan: "pro" } };
+ * await talk.users.put("alice", input);
+ * await talk.users.put("alice", { role: null });
+ * const user = await talk.users.get("alice");
+ * console.log(user.role ?? "no role", user.custom?.plan); // no role pro
+ * ```
+ */
 export interface UserInput {
   /** Display name (required when the user does not exist yet). */
   name?: string;
@@ -50,7 +96,24 @@ export interface UserInput {
   custom?: Record<string, string>;
 }
 
-/** A TalkJS message. */
+/**
+ * A TalkJS message.
+ *
+ * @example Read the newest message
+ * ```ts
+ * import { createClient, type Message } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * await talk.messages.send("c1", { type: "UserMessage", sender: "alice", text: "Hi" });
+ * const [newest]: Message[] = (await talk.messages.list({ conversationId: "c1" })).data;
+ * console.log(newest?.senderId, newest?.text, newest?.origin); // alice Hi rest
+ * ```
+ */
 export interface Message {
   /** The message's ID. */
   id: string;
@@ -80,7 +143,23 @@ export interface Message {
   location: [number, number] | null;
 }
 
-/** A TalkJS conversation. */
+/**
+ * A TalkJS conversation.
+ *
+ * @example Read a stored conversation
+ * ```ts
+ * import { createClient, type Conversation } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"], subject: "Support" });
+ * const conversation: Conversation = await talk.conversations.get("c1");
+ * console.log(conversation.subject, Object.keys(conversation.participants)); // Support [ "alice" ]
+ * ```
+ */
 export interface Conversation {
   /** The conversation's ID. */
   id: string;
@@ -100,7 +179,24 @@ export interface Conversation {
   createdAt: number;
 }
 
-/** What `PUT /conversations/{id}` takes. Participants are merged, never removed. */
+/**
+ * What `PUT /conversations/{id}` takes. Participants are merged, never removed.
+ *
+ * @example Create a conversation, then add to it
+ * ```ts
+ * import { createClient, type ConversationInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
+ * const input: ConversationInput = { participants: ["alice"], subject: "Support", custom: { ticket: "42" } };
+ * await talk.conversations.put("c1", input);
+ * await talk.conversations.put("c1", { participants: ["bob"] }); // adds Bob, keeps Alice
+ * console.log(Object.keys((await talk.conversations.get("c1")).participants)); // [ "alice", "bob" ]
+ * ```
+ */
 export interface ConversationInput {
   /** User IDs to add as participants. */
   participants?: string[];
@@ -114,7 +210,24 @@ export interface ConversationInput {
   photoUrl?: string | null;
 }
 
-/** What `PUT /conversations/{cid}/participants/{uid}` takes. */
+/**
+ * What `PUT /conversations/{cid}/participants/{uid}` takes.
+ *
+ * @example Add a read-only participant
+ * ```ts
+ * import { createClient, type ParticipantInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const observer: ParticipantInput = { access: "Read", notify: false };
+ * await talk.participants.put("c1", "bob", observer);
+ * console.log((await talk.conversations.get("c1")).participants["bob"]); // { access: "Read", notify: false }
+ * ```
+ */
 export interface ParticipantInput {
   /** Default `"ReadWrite"`. */
   access?: "ReadWrite" | "Read";
@@ -122,7 +235,24 @@ export interface ParticipantInput {
   notify?: boolean | "MentionsOnly";
 }
 
-/** What `PATCH /conversations/{cid}/participants/{uid}` takes: only sent fields change. */
+/**
+ * What `PATCH /conversations/{cid}/participants/{uid}` takes: only sent fields change.
+ *
+ * @example Mute a participant
+ * ```ts
+ * import { createClient, type ParticipantPatch } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const mute: ParticipantPatch = { notify: false };
+ * await talk.participants.patch("c1", "alice", mute);
+ * console.log((await talk.conversations.get("c1")).participants["alice"]); // { access: "ReadWrite", notify: false }
+ * ```
+ */
 export interface ParticipantPatch {
   /** `"None"` removes read access while keeping the participation. */
   access?: "ReadWrite" | "Read" | "None";
@@ -130,7 +260,24 @@ export interface ParticipantPatch {
   notify?: boolean | "MentionsOnly";
 }
 
-/** A message sent by a user through `POST /conversations/{cid}/messages`. */
+/**
+ * A message sent by a user through `POST /conversations/{cid}/messages`.
+ *
+ * @example Send with your own idempotency key
+ * ```ts
+ * import { createClient, type UserMessageInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const hello: UserMessageInput = { type: "UserMessage", sender: "alice", text: "Hello", idempotencyKey: "order-42-hello" };
+ * const { idempotencyKeys } = await talk.messages.send("c1", hello);
+ * console.log(idempotencyKeys); // [ "order-42-hello" ]
+ * ```
+ */
 export interface UserMessageInput {
   /** Always `"UserMessage"`. */
   type: "UserMessage";
@@ -149,7 +296,23 @@ export interface UserMessageInput {
   idempotencyKey?: string;
 }
 
-/** A system message sent through `POST /conversations/{cid}/messages`. */
+/**
+ * A system message sent through `POST /conversations/{cid}/messages`.
+ *
+ * @example Announce something in a conversation
+ * ```ts
+ * import { createClient, type SystemMessageInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.conversations.put("c1", { subject: "Support" });
+ * const notice: SystemMessageInput = { type: "SystemMessage", text: "An agent will join shortly", custom: { kind: "queue" } };
+ * await talk.messages.send("c1", notice);
+ * console.log(emu.store.messages("c1")[0]?.type); // SystemMessage
+ * ```
+ */
 export interface SystemMessageInput {
   /** Always `"SystemMessage"`. */
   type: "SystemMessage";
@@ -159,10 +322,49 @@ export interface SystemMessageInput {
   custom?: Record<string, string>;
 }
 
-/** Any message `messages.send` takes. */
+/**
+ * Any message `messages.send` takes.
+ *
+ * @example Send a mix of messages in one call
+ * ```ts
+ * import { createClient, type MessageInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const messages: MessageInput[] = [
+ *   { type: "SystemMessage", text: "Chat opened" },
+ *   { type: "UserMessage", sender: "alice", text: "Hi" },
+ * ];
+ * const { sent, requests } = await talk.messages.send("c1", messages);
+ * console.log(sent, requests); // 2 1
+ * ```
+ */
 export type MessageInput = UserMessageInput | SystemMessageInput;
 
-/** A message for `POST /import/conversations/{cid}/messages`: history, kept at its timestamp. */
+/**
+ * A message for `POST /import/conversations/{cid}/messages`: history, kept at its timestamp.
+ *
+ * @example Import history at its original time
+ * ```ts
+ * import { createClient, type ImportMessageInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const history: ImportMessageInput[] = [
+ *   { type: "UserMessage", sender: "alice", text: "Hello from 2020", timestamp: Date.UTC(2020, 0, 1) },
+ * ];
+ * console.log(await talk.messages.import("c1", history)); // { imported: 1, requests: 1 }
+ * console.log(emu.store.messages("c1")[0]?.createdAt); // 1577836800000
+ * ```
+ */
 export interface ImportMessageInput {
   /** Always `"UserMessage"`. */
   type: "UserMessage";
@@ -178,7 +380,24 @@ export interface ImportMessageInput {
   custom?: Record<string, string>;
 }
 
-/** What `POST /conversations/{cid}/notifications` takes. */
+/**
+ * What `POST /conversations/{cid}/notifications` takes.
+ *
+ * @example Email everyone in a conversation
+ * ```ts
+ * import { createClient, type NotificationInput } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice", email: ["alice@example.com"] });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const input: NotificationInput = { channels: ["email"] };
+ * await talk.conversations.notify("c1", input);
+ * console.log(emu.store.notifications()[0]?.recipients); // [ "alice" ]
+ * ```
+ */
 export interface NotificationInput {
   /** The channels to notify through. */
   channels: ("email" | "sms")[];
@@ -186,7 +405,25 @@ export interface NotificationInput {
   recipients?: string[];
 }
 
-/** One operation of `POST /batch`: `[seq, method, path, payload?]`, path relative to `/v1/{appId}`. */
+/**
+ * One operation of `POST /batch`: `[seq, method, path, payload?]`, path relative to `/v1/{appId}`.
+ *
+ * @example Create several users in one request
+ * ```ts
+ * import { createClient, type BatchOperation } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * const operations: BatchOperation[] = [
+ *   [1, "PUT", "/users/alice", { name: "Alice" }],
+ *   [2, "PUT", "/users/bob", { name: "Bob" }],
+ * ];
+ * const results = await talk.batch(operations);
+ * console.log(results.map(([seq, status]) => `${seq}: ${status}`)); // [ "1: 200", "2: 200" ]
+ * ```
+ */
 export type BatchOperation =
   | [
     seq: string | number,
@@ -200,16 +437,67 @@ export type BatchOperation =
     payload: unknown,
   ];
 
-/** One result of `POST /batch`: `[seq, status, body]`. */
+/**
+ * One result of `POST /batch`: `[seq, status, body]`.
+ *
+ * @example Find the operations that failed
+ * ```ts
+ * import { createClient, type BatchResult } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.put("alice", { name: "Alice" });
+ * const results: BatchResult[] = await talk.batch([
+ *   [1, "GET", "/users/alice"],
+ *   [2, "GET", "/users/nobody"],
+ * ]);
+ * const failed = results.filter(([, status]) => status !== 200).map(([seq]) => seq);
+ * console.log(failed); // [ 2 ]
+ * ```
+ */
 export type BatchResult = [seq: string | number, status: number, body: unknown];
 
-/** One page of a list endpoint. */
+/**
+ * One page of a list endpoint.
+ *
+ * @example Read one page
+ * ```ts
+ * import { createClient, type Page, type User } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
+ * const page: Page<User> = await talk.users.list({ limit: 1 });
+ * console.log(page.data.length); // 1
+ * ```
+ */
 export interface Page<T> {
   /** The records, newest first. */
   data: T[];
 }
 
-/** The parameters every list takes. */
+/**
+ * The parameters every list takes.
+ *
+ * @example Fetch the page after the last record seen
+ * ```ts
+ * import { createClient, type ListParams } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany({ a: { name: "A" }, b: { name: "B" }, c: { name: "C" } });
+ * const params: ListParams = { limit: 2 };
+ * const first = await talk.users.list(params);
+ * const next = await talk.users.list({ ...params, startingAfter: first.data.at(-1)!.id });
+ * console.log(first.data.length, next.data.length); // 2 1
+ * ```
+ */
 export interface ListParams {
   /** Page size, from 1 to the list's `maxLimit`. TalkJS's default is 10. */
   limit?: number;
@@ -222,6 +510,21 @@ export interface ListParams {
 /**
  * A list endpoint as a function: `(params) => Promise<Page<T>>`, with the
  * largest `limit` it accepts. `paginate` and `listAll` take any such function.
+ *
+ * @example Write a helper that takes any list
+ * ```ts
+ * import { createClient, type ListFn } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * async function firstIds<T extends { id: string }>(list: ListFn<T>): Promise<string[]> {
+ *   return (await list({ limit: list.maxLimit })).data.map((record) => record.id);
+ * }
+ * await talk.users.put("alice", { name: "Alice" });
+ * console.log(talk.users.list.maxLimit, await firstIds(talk.users.list)); // 100 [ "alice" ]
+ * ```
  */
 // deno-lint-ignore ban-types
 export type ListFn<T, P = {}> =
@@ -231,7 +534,25 @@ export type ListFn<T, P = {}> =
     readonly maxLimit: number;
   };
 
-/** Extra filters of `GET /conversations` and `GET /users/{id}/conversations`. */
+/**
+ * Extra filters of `GET /conversations` and `GET /users/{id}/conversations`.
+ *
+ * @example List conversations by their latest message
+ * ```ts
+ * import { createClient, type ConversationFilters } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.conversations.put("busy", { subject: "Busy" });
+ * await talk.conversations.put("quiet", { subject: "Quiet" });
+ * await talk.messages.send("busy", { type: "SystemMessage", text: "Ping" });
+ * const filters: ConversationFilters = { orderBy: "lastMessageTs", orderDirection: "DESC" };
+ * const { data } = await talk.conversations.list({ ...filters, limit: 10 });
+ * console.log(data.map((c) => c.id)); // [ "busy", "quiet" ]
+ * ```
+ */
 export interface ConversationFilters {
   /** Only conversations whose last message is older than this, ms since the epoch. */
   lastMessageBefore?: number;

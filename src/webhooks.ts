@@ -9,10 +9,44 @@ import {
   requirePositive,
 } from "./_validate.ts";
 
-/** The raw body of a webhook request, exactly as received. */
+/**
+ * The raw body of a webhook request, exactly as received.
+ *
+ * @example Verify text or bytes alike
+ * ```ts
+ * import { signWebhook, verifyWebhook, type WebhookBody } from "@unofficial/talkjs-rest";
+ *
+ * const secret = "sk_test_example";
+ * const text = JSON.stringify({ type: "user.updated", data: {} });
+ * const headers = await signWebhook({ secret, body: text });
+ * const bytes = new TextEncoder().encode(text);
+ * const bodies: WebhookBody[] = [text, bytes, bytes.buffer];
+ * for (const body of bodies) console.log((await verifyWebhook({ secret, body, headers })).type); // user.updated (3 times)
+ * ```
+ */
 export type WebhookBody = string | Uint8Array | ArrayBuffer;
 
-/** Options of {@linkcode verifyWebhook}. */
+/**
+ * Options of {@linkcode verifyWebhook}.
+ *
+ * @example Verify against a test clock
+ * ```ts
+ * import { signWebhook, verifyWebhook, type VerifyWebhookOptions } from "@unofficial/talkjs-rest";
+ * import { createManualClock } from "@unofficial/talkjs-rest/testing";
+ *
+ * const clock = createManualClock(Date.UTC(2024, 0, 1));
+ * const secret = "sk_test_example";
+ * const body = JSON.stringify({ type: "user.created", data: {} });
+ * const options: VerifyWebhookOptions = {
+ *   secret,
+ *   body,
+ *   headers: await signWebhook({ secret, body, clock }),
+ *   toleranceSeconds: 60,
+ *   clock,
+ * };
+ * console.log((await verifyWebhook(options)).type); // user.created
+ * ```
+ */
 export interface VerifyWebhookOptions {
   /** Your TalkJS secret key: the HMAC key TalkJS signs webhooks with. */
   secret: string;
@@ -40,7 +74,22 @@ export interface VerifyWebhookOptions {
   clock?: Clock;
 }
 
-/** Options of {@linkcode signWebhook}. */
+/**
+ * Options of {@linkcode signWebhook}.
+ *
+ * @example Sign with a fixed timestamp
+ * ```ts
+ * import { signWebhook, type SignWebhookOptions } from "@unofficial/talkjs-rest";
+ *
+ * const options: SignWebhookOptions = {
+ *   secret: "sk_test_example",
+ *   body: JSON.stringify({ type: "message.sent", data: {} }),
+ *   timestamp: 1_700_000_000,
+ * };
+ * const headers = await signWebhook(options);
+ * console.log(headers["X-TalkJS-Timestamp"]); // 1700000000
+ * ```
+ */
 export interface SignWebhookOptions {
   /** The TalkJS secret key to sign with. */
   secret: string;
@@ -61,6 +110,16 @@ export interface SignWebhookOptions {
 /**
  * The signature headers TalkJS sends with every webhook request. A type alias,
  * not an interface, so it passes as `HeadersInit` to `fetch` and `new Headers()`.
+ *
+ * @example Pass the headers straight to a Request
+ * ```ts
+ * import { signWebhook, type WebhookHeaders } from "@unofficial/talkjs-rest";
+ *
+ * const body = JSON.stringify({ type: "message.sent", data: {} });
+ * const headers: WebhookHeaders = await signWebhook({ secret: "sk_test_example", body });
+ * const request = new Request("http://localhost/talkjs/events", { method: "POST", body, headers });
+ * console.log(request.headers.get("x-talkjs-signature")?.length); // 64
+ * ```
  */
 export type WebhookHeaders = {
   /** When the request was signed, as decimal digits. */
@@ -72,6 +131,16 @@ export type WebhookHeaders = {
 /**
  * The common shape of every webhook event: `{ type, data }`, plus the event's
  * ID and creation time when TalkJS sends them.
+ *
+ * @example Log any event, known or not
+ * ```ts
+ * import type { WebhookEventBase } from "@unofficial/talkjs-rest";
+ *
+ * function label(event: WebhookEventBase<string, unknown>): string {
+ *   return event.id ? `${event.type} (${event.id})` : event.type;
+ * }
+ * console.log(label({ type: "user.created", data: {}, id: "evt_1" })); // user.created (evt_1)
+ * ```
  */
 export interface WebhookEventBase<T extends string, D> {
   /** The event's type, e.g. `"message.sent"`. */
@@ -84,13 +153,48 @@ export interface WebhookEventBase<T extends string, D> {
   createdAt?: number;
 }
 
-/** `data` of `user.created` and `user.updated`. */
+/**
+ * `data` of `user.created` and `user.updated`.
+ *
+ * @example Mirror users into your own store
+ * ```ts
+ * import type { UserEventData, WebhookEvent } from "@unofficial/talkjs-rest";
+ *
+ * const names = new Map<string, string>();
+ * function saveUser({ user }: UserEventData): void {
+ *   names.set(user.id, user.name);
+ * }
+ * function handle(event: WebhookEvent): void {
+ *   if (event.type === "user.created" || event.type === "user.updated") saveUser(event.data);
+ * }
+ * handle({ type: "user.updated", data: { user: { id: "alice", name: "Alice", createdAt: 0 } } });
+ * console.log(names.get("alice")); // Alice
+ * ```
+ */
 export interface UserEventData {
   /** The user as it is now. */
   user: User;
 }
 
-/** `data` of `message.sent`, `message.updated` and `message.deleted`. */
+/**
+ * `data` of `message.sent`, `message.updated` and `message.deleted`.
+ *
+ * @example Preview a sent message
+ * ```ts
+ * import { signWebhook, verifyWebhook, type MessageEventData } from "@unofficial/talkjs-rest";
+ *
+ * function preview({ message, conversation, sender }: MessageEventData): string {
+ *   return `${sender?.name ?? "System"} in ${conversation.subject}: ${message.text}`;
+ * }
+ * const secret = "sk_test_example";
+ * const body = JSON.stringify({
+ *   type: "message.sent",
+ *   data: { message: { text: "Hi" }, conversation: { subject: "Support" }, sender: { name: "Alice" } },
+ * });
+ * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
+ * if (event.type === "message.sent") console.log(preview(event.data)); // Alice in Support: Hi
+ * ```
+ */
 export interface MessageEventData {
   /** The message. */
   message: Message;
@@ -100,13 +204,49 @@ export interface MessageEventData {
   sender?: User | null;
 }
 
-/** `data` of `message.read`. */
+/**
+ * `data` of `message.read`.
+ *
+ * @example Record a read receipt
+ * ```ts
+ * import { signWebhook, verifyWebhook, type MessageReadEventData } from "@unofficial/talkjs-rest";
+ *
+ * function receipt({ recipient, message }: MessageReadEventData): string {
+ *   return `${recipient.id} read ${message.id}`;
+ * }
+ * const secret = "sk_test_example";
+ * const body = JSON.stringify({
+ *   type: "message.read",
+ *   data: { recipient: { id: "bob" }, message: { id: "msg_1" }, conversation: { id: "c1" } },
+ * });
+ * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
+ * if (event.type === "message.read") console.log(receipt(event.data)); // bob read msg_1
+ * ```
+ */
 export interface MessageReadEventData extends MessageEventData {
   /** The user who read the message. */
   recipient: User;
 }
 
-/** `data` of `conversation.deleted`. */
+/**
+ * `data` of `conversation.deleted`.
+ *
+ * @example Clean up after a deleted conversation
+ * ```ts
+ * import { signWebhook, verifyWebhook, type ConversationEventData } from "@unofficial/talkjs-rest";
+ *
+ * function forget({ conversation }: ConversationEventData): string {
+ *   return `forgetting ${conversation.id}`;
+ * }
+ * const secret = "sk_test_example";
+ * const body = JSON.stringify({
+ *   type: "conversation.deleted",
+ *   data: { conversation: { id: "c1" } },
+ * });
+ * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
+ * if (event.type === "conversation.deleted") console.log(forget(event.data)); // forgetting c1
+ * ```
+ */
 export interface ConversationEventData {
   /** The conversation, as it was before deletion. */
   conversation: Conversation;
@@ -115,6 +255,22 @@ export interface ConversationEventData {
 /**
  * `data` of the `notification.*` events. TalkJS does not document every field
  * of every notification event, so all are optional and unknown ones are kept.
+ *
+ * @example Track bounced emails
+ * ```ts
+ * import { signWebhook, verifyWebhook, type NotificationEventData } from "@unofficial/talkjs-rest";
+ *
+ * function bouncedAddress(data: NotificationEventData): string | undefined {
+ *   return data.recipient?.email?.[0];
+ * }
+ * const secret = "sk_test_example";
+ * const body = JSON.stringify({
+ *   type: "notification.bounced",
+ *   data: { recipient: { id: "bob", email: ["bob@example.com"] } },
+ * });
+ * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
+ * if (event.type === "notification.bounced") console.log(bouncedAddress(event.data)); // bob@example.com
+ * ```
  */
 export interface NotificationEventData {
   /** The user the notification is for. */
@@ -171,10 +327,37 @@ export type WebhookEvent =
   | WebhookEventBase<"notification.opened", NotificationEventData>
   | WebhookEventBase<"notification.link.clicked", NotificationEventData>;
 
-/** The `type` of every event in {@linkcode WebhookEvent}. */
+/**
+ * The `type` of every event in {@linkcode WebhookEvent}.
+ *
+ * @example Check a type before subscribing to it
+ * ```ts
+ * import type { WebhookEventType } from "@unofficial/talkjs-rest";
+ *
+ * const subscribed: WebhookEventType[] = ["message.sent", "message.read", "notification.bounced"];
+ * function isSubscribed(type: string): type is WebhookEventType {
+ *   return (subscribed as string[]).includes(type);
+ * }
+ * console.log(isSubscribed("message.sent"), isSubscribed("message.created")); // true false
+ * ```
+ */
 export type WebhookEventType = WebhookEvent["type"];
 
-/** The event of one type, e.g. `WebhookEventOf<"message.read">`. */
+/**
+ * The event of one type, e.g. `WebhookEventOf<"message.read">`.
+ *
+ * @example Type a handler for one event
+ * ```ts
+ * import type { WebhookEventOf } from "@unofficial/talkjs-rest";
+ *
+ * type UserCreated = WebhookEventOf<"user.created">;
+ * function welcome(event: UserCreated): string {
+ *   return `Welcome, ${event.data.user.name}!`;
+ * }
+ * const event: UserCreated = { type: "user.created", data: { user: { id: "alice", name: "Alice", createdAt: 0 } } };
+ * console.log(welcome(event)); // Welcome, Alice!
+ * ```
+ */
 export type WebhookEventOf<T extends WebhookEventType> = Extract<
   WebhookEvent,
   { type: T }
@@ -271,7 +454,10 @@ function readHeader(
  *   }
  * }
  *
- * const body = JSON.stringify({ type: "user.created", data: { user: { id: "a", name: "A", createdAt: 0 } } });
+ * const body = JSON.stringify({
+ *   type: "user.created",
+ *   data: { user: { id: "a", name: "A", createdAt: 0 } },
+ * });
  * const headers = await signWebhook({ secret, body });
  * const response = await handle(new Request("http://localhost/", { method: "POST", body, headers }));
  * console.log(response.status); // 200
