@@ -126,3 +126,11 @@ export function requirePositive(
     (n) => isFinite(n) && n >= 0 && (allowZero || n > 0),
   );
 }
+
+/** Throws a TypeError naming `name` unless `value` has a Clock's `now` and `sleep`. */
+export function requireClock(what: string, name: string, value: unknown): void {
+  const clock = value as { now?: unknown; sleep?: unknown } | null | undefined;
+  if (typeof clock?.now !== "function" || typeof clock.sleep !== "function") {
+    fail(what, name, "a Clock", value);
+  }
+}

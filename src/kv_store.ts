@@ -1,7 +1,13 @@
 import { type Clock, systemClock } from "./clock.ts";
 import type { LimiterStore, ReserveOptions } from "./limiter.ts";
 import { checkReserve, gcra } from "./_gcra.ts";
-import { requireInt, show } from "./_validate.ts";
+import {
+  fail,
+  requireClock,
+  requireInt,
+  requireObject,
+  show,
+} from "./_validate.ts";
 
 // The `./kv` entry point's signatures name these; re-exported so that its
 // documentation is complete on its own.
@@ -170,37 +176,19 @@ export function kvStore(
 ): LimiterStore {
   const what = "create a KV store";
   if (typeof kv?.get !== "function" || typeof kv.atomic !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'kv' must be a Deno.Kv: current value is ${show(kv)}`,
-    );
+    fail(what, "kv", "a Deno.Kv", kv);
   }
-  if (typeof options !== "object" || options === null) {
-    throw new TypeError(
-      `Cannot ${what} as 'options' must be an object: current value is ${
-        show(options)
-      }`,
-    );
-  }
+  requireObject(what, "options", options);
   const {
     prefix = ["talkjs-rest", "limiter"],
     maxAttempts = 100,
     clock = systemClock,
   } = options;
   if (!Array.isArray(prefix)) {
-    throw new TypeError(
-      `Cannot ${what} as 'prefix' must be an array of key parts: current value is ${
-        show(prefix)
-      }`,
-    );
+    fail(what, "prefix", "an array of key parts", prefix);
   }
   requireInt(what, "maxAttempts", maxAttempts, 1, Infinity);
-  if (typeof clock?.sleep !== "function") {
-    throw new TypeError(
-      `Cannot ${what} as 'clock' must be a Clock: current value is ${
-        show(clock)
-      }`,
-    );
-  }
+  requireClock(what, "clock", clock);
   const base = [...prefix];
 
   return {

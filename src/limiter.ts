@@ -3,6 +3,7 @@ import { memoryStore } from "./memory_store.ts";
 import {
   fail,
   isCount,
+  requireClock,
   requireFunction,
   requireId,
   requireInt,
@@ -192,9 +193,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     fail(what, "store", "a LimiterStore", store);
   }
   requireId(what, "key", key);
-  if (typeof clock?.now !== "function" || typeof clock.sleep !== "function") {
-    fail(what, "clock", "a Clock", clock);
-  }
+  requireClock(what, "clock", clock);
   const intervalMs = 1000 / perSecond;
 
   // A doubly linked FIFO, so that an abort anywhere in a long queue is O(1).

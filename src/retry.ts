@@ -7,6 +7,7 @@ import {
 import {
   fail,
   isCount,
+  requireClock,
   requireFunction,
   requireNumber,
   requirePositive,
@@ -251,9 +252,7 @@ export async function withRetry<T>(
   requireFunction(what, "shouldRetry", shouldRetry);
   requireFunction(what, "onRetry", onRetry, true);
   requireFunction(what, "random", random);
-  if (typeof clock?.sleep !== "function") {
-    fail(what, "clock", "a Clock", clock);
-  }
+  requireClock(what, "clock", clock);
 
   for (let attempt = 1;; attempt++) {
     signal?.throwIfAborted();

@@ -14,7 +14,7 @@ import {
   TalkJsWebhookError,
   verifyWebhook,
 } from "../mod.ts";
-import { talkjs, talkjsWebhook } from "../hono.ts";
+import { talkjs, type TalkJsEnv, talkjsWebhook } from "../hono.ts";
 import { createEmulator, createManualClock } from "../testing.ts";
 import {
   APP,
@@ -121,9 +121,28 @@ Deno.test("servers that echo the token or the key back leak nothing into errors,
 
 Deno.test("Hono middleware logs and answers hold no secret", async () => {
   const logs = createSink();
-  const app = new Hono();
-  app.use("/api/*", talkjs({ appId: APP, secretKey: SECRET, timeoutMs: -1 }));
-  app.get("/api/x", (c) => c.text("no"));
+  const app = new Hono<TalkJsEnv>();
+  // A bad option is refused when the middleware is made, without the key.
+  const refused = (() => {
+    try {
+      talkjs({ appId: APP, secretKey: SECRET, timeoutMs: -1 });
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.ok(refused instanceof RangeError);
+  logs.errors.push(refused);
+  // Nothing listens on port 9: the call fails, and Hono logs the error.
+  app.use(
+    "/api/*",
+    talkjs({
+      appId: APP,
+      secretKey: SECRET,
+      baseUrl: "http://127.0.0.1:9",
+      retry: false,
+    }),
+  );
+  app.get("/api/x", async (c) => c.json(await c.var.talkjs.users.get("x")));
   app.use("/bare/*", talkjs({ secretKey: SECRET }));
   app.get("/bare/x", (c) => c.text("no"));
   app.post("/events", talkjsWebhook({ secret: SECRET }), (c) => c.text("ok"));
