@@ -369,7 +369,11 @@ export function createClient(options: ClientOptions): TalkJsClient {
         text = await response.text();
       } catch (error) {
         if (signal?.aborted) throw signal.reason;
-        if (timedOut) throw new TalkJsTimeoutError(method, path, timeoutMs);
+        if (timedOut) {
+          throw new TalkJsTimeoutError(method, path, timeoutMs, {
+            cause: scrub(error, [secretKey, token]),
+          });
+        }
         throw new TalkJsNetworkError(
           method,
           path,

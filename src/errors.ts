@@ -285,11 +285,18 @@ export class TalkJsTimeoutError extends TalkJsError {
    * @param method The request's method.
    * @param path The request's path and query.
    * @param timeoutMs The limit that was exceeded.
+   * @param options `cause`: what the aborted fetch rejected with.
    */
-  constructor(method: string, path: string, timeoutMs: number) {
+  constructor(
+    method: string,
+    path: string,
+    timeoutMs: number,
+    options?: ErrorOptions,
+  ) {
     super(
       "TALKJS_TIMEOUT",
       `Request timed out after ${timeoutMs} ms: ${method} ${path}`,
+      options,
     );
     this.name = "TalkJsTimeoutError";
     this.method = method;

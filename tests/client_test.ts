@@ -468,6 +468,7 @@ Deno.test("request() times out each attempt after timeoutMs", async () => {
       e.message,
       "Request timed out after 50 ms: GET /v1/tApp/users/u1",
     );
+    assert.equal((e.cause as DOMException).name, "TimeoutError");
     return true;
   });
   assert.equal(server.requests.length, 2);
