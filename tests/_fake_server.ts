@@ -133,8 +133,12 @@ export function startFakeServer(): FakeServer {
           if (k !== "content-length") head += `${k}: ${v}\r\n`;
         });
         head += `content-length: ${body.length}\r\n\r\n`;
-        await write(conn, enc.encode(head));
-        await write(conn, body);
+        // One write: headers and body in two would wait on Nagle's algorithm.
+        const headBytes = enc.encode(head);
+        const message = new Uint8Array(headBytes.length + body.length);
+        message.set(headBytes);
+        message.set(body, headBytes.length);
+        await write(conn, message);
       }
     } catch {
       // The client went away (timeout, abort): nothing to answer.
