@@ -102,79 +102,89 @@ async function write(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
 
-export function startFakeServer(): FakeServer {
-  const requests: Recorded[] = [];
-  const scripted: Responder[] = [];
-  let fallback: Responder = () => json({});
+/** A loopback TCP server that hands each connection to `handle`, then closes it. */
+export interface TcpServer {
+  port: number;
+  /** Stops listening, closes every connection and waits for the handlers. */
+  close(): Promise<void>;
+}
+
+export function serveTcp(
+  handle: (conn: Deno.Conn) => Promise<void>,
+): TcpServer {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<Deno.Conn>();
   const handlers = new Set<Promise<void>>();
-
-  async function handle(conn: Deno.Conn): Promise<void> {
+  const closeConn = (conn: Deno.Conn) => {
+    conns.delete(conn);
     try {
-      for (;;) {
-        const req = await readRequest(conn);
-        if (!req) return;
-        requests.push(req);
-        const answer = await (scripted.shift() ?? fallback)(req);
-        if (answer === CUT) {
-          await write(
-            conn,
-            enc.encode(
-              "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n" +
-                '{"data":[{"id":',
-            ),
-          );
-          return;
-        }
-        const body = new Uint8Array(await answer.arrayBuffer());
-        let head = `HTTP/1.1 ${answer.status} X\r\n`;
-        answer.headers.forEach((v, k) => {
-          if (k !== "content-length") head += `${k}: ${v}\r\n`;
-        });
-        head += `content-length: ${body.length}\r\n\r\n`;
-        // One write: headers and body in two would wait on Nagle's algorithm.
-        const headBytes = enc.encode(head);
-        const message = new Uint8Array(headBytes.length + body.length);
-        message.set(headBytes);
-        message.set(body, headBytes.length);
-        await write(conn, message);
-      }
-    } catch {
-      // The client went away (timeout, abort): nothing to answer.
-    } finally {
-      conns.delete(conn);
-      try {
-        conn.close();
-      } catch { /* already closed */ }
-    }
-  }
-
+      conn.close();
+    } catch { /* already closed */ }
+  };
   const accepting = (async () => {
     for await (const conn of listener) {
       conns.add(conn);
-      const h = handle(conn);
+      const h = handle(conn)
+        // The client went away (timeout, abort): nothing to answer.
+        .catch(() => {})
+        .finally(() => closeConn(conn));
       handlers.add(h);
       h.finally(() => handlers.delete(h));
     }
   })().catch(() => {});
-
-  const close = async () => {
-    try {
-      listener.close();
-    } catch { /* closed */ }
-    for (const c of conns) {
-      try {
-        c.close();
-      } catch { /* closed */ }
-    }
-    await accepting;
-    await Promise.allSettled([...handlers]);
-  };
-  const port = (listener.addr as Deno.NetAddr).port;
   return {
-    url: `http://127.0.0.1:${port}`,
-    port,
+    port: (listener.addr as Deno.NetAddr).port,
+    async close() {
+      try {
+        listener.close();
+      } catch { /* closed */ }
+      for (const c of conns) closeConn(c);
+      await accepting;
+      await Promise.allSettled([...handlers]);
+    },
+  };
+}
+
+export function startFakeServer(): FakeServer {
+  const requests: Recorded[] = [];
+  const scripted: Responder[] = [];
+  let fallback: Responder = () => json({});
+  async function handle(conn: Deno.Conn): Promise<void> {
+    for (;;) {
+      const req = await readRequest(conn);
+      if (!req) return;
+      requests.push(req);
+      const answer = await (scripted.shift() ?? fallback)(req);
+      if (answer === CUT) {
+        await write(
+          conn,
+          enc.encode(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 500\r\n\r\n" +
+              '{"data":[{"id":',
+          ),
+        );
+        return;
+      }
+      const body = new Uint8Array(await answer.arrayBuffer());
+      let head = `HTTP/1.1 ${answer.status} X\r\n`;
+      answer.headers.forEach((v, k) => {
+        if (k !== "content-length") head += `${k}: ${v}\r\n`;
+      });
+      head += `content-length: ${body.length}\r\n\r\n`;
+      // One write: headers and body in two would wait on Nagle's algorithm.
+      const headBytes = enc.encode(head);
+      const message = new Uint8Array(headBytes.length + body.length);
+      message.set(headBytes);
+      message.set(body, headBytes.length);
+      await write(conn, message);
+    }
+  }
+
+  const server = serveTcp(handle);
+  const close = () => server.close();
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    port: server.port,
     requests,
     queue: (...r) => void scripted.push(...r),
     setDefault: (r) => void (fallback = r),

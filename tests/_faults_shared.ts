@@ -17,7 +17,13 @@ import {
   type Emulator,
   type FaultOptions,
 } from "../testing.ts";
-import { CUT, type FakeServer, json, startFakeServer } from "./_fake_server.ts";
+import {
+  CUT,
+  type FakeServer,
+  json,
+  serveTcp,
+  startFakeServer,
+} from "./_fake_server.ts";
 
 // ---------------------------------------------------------------- seed, secrets
 
@@ -1063,63 +1069,32 @@ export function startStallingServer(where: "headers" | "body"): {
   requests: number;
   close(): Promise<void>;
 } {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns = new Set<Deno.Conn>();
-  const handlers = new Set<Promise<void>>();
   const state = { requests: 0 };
   const enc = new TextEncoder();
   async function handle(conn: Deno.Conn): Promise<void> {
     const buf = new Uint8Array(64 * 1024);
     let seen = "";
-    try {
-      for (;;) {
-        const n = await conn.read(buf);
-        if (n === null) return;
-        seen += new TextDecoder().decode(buf.subarray(0, n));
-        if (!seen.includes("\r\n\r\n")) continue;
-        state.requests++;
-        seen = "";
-        if (where === "body") {
-          await conn.write(enc.encode(
-            'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 64\r\n\r\n{"id":',
-          ));
-        }
-        // Stall: read on until the client hangs up.
+    for (;;) {
+      const n = await conn.read(buf);
+      if (n === null) return;
+      seen += new TextDecoder().decode(buf.subarray(0, n));
+      if (!seen.includes("\r\n\r\n")) continue;
+      state.requests++;
+      seen = "";
+      if (where === "body") {
+        await conn.write(enc.encode(
+          'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 64\r\n\r\n{"id":',
+        ));
       }
-    } catch {
-      // The client went away.
-    } finally {
-      conns.delete(conn);
-      try {
-        conn.close();
-      } catch { /* closed */ }
+      // Stall: read on until the client hangs up.
     }
   }
-  const accepting = (async () => {
-    for await (const conn of listener) {
-      conns.add(conn);
-      const h = handle(conn);
-      handlers.add(h);
-      h.finally(() => handlers.delete(h));
-    }
-  })().catch(() => {});
-  const port = (listener.addr as Deno.NetAddr).port;
+  const server = serveTcp(handle);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${server.port}`,
     get requests() {
       return state.requests;
     },
-    async close() {
-      try {
-        listener.close();
-      } catch { /* closed */ }
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed */ }
-      }
-      await accepting;
-      await Promise.allSettled([...handlers]);
-    },
+    close: () => server.close(),
   };
 }
