@@ -9,15 +9,10 @@
  *
  * @module
  */
+import { mulberry32 } from "../tests/_random.ts";
 import { createClient, listAll } from "../mod.ts";
 import { createEmulator } from "../testing.ts";
-import {
-  ratio,
-  type Row,
-  seconds,
-  type Section,
-  seededRandom,
-} from "./_report.ts";
+import { ratio, type Row, seconds, type Section } from "./_report.ts";
 
 /** The shape of the benchmark. */
 export interface RetryStormOptions {
@@ -75,7 +70,7 @@ export async function retryStorm(
   const { records, failureRate, seed, bursts, burstLength } = options;
   const emu = createEmulator({ rateLimit: false });
   const ids = await seedUsers(emu, records);
-  const random = seededRandom(seed);
+  const random = mulberry32(seed);
   let sent = 0;
   let injected503 = 0;
   let injected429 = 0;

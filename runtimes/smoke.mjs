@@ -262,13 +262,13 @@ const scenario = {
 };
 
 /**
- * Runs every step of the scenario, never throwing.
+ * Runs each step of `steps` in order, never throwing.
  *
  * @returns `{ ok, checks: [{ name, ok, ms, detail }] }`.
  */
-export async function smoke() {
+export async function runSteps(steps) {
   const checks = [];
-  for (const [name, step] of Object.entries(scenario)) {
+  for (const [name, step] of Object.entries(steps)) {
     const start = Date.now();
     try {
       const detail = await step();
@@ -281,4 +281,13 @@ export async function smoke() {
     }
   }
   return { ok: checks.every((c) => c.ok), checks };
+}
+
+/**
+ * Runs every step of the scenario, never throwing.
+ *
+ * @returns `{ ok, checks: [{ name, ok, ms, detail }] }`.
+ */
+export function smoke() {
+  return runSteps(scenario);
 }

@@ -18,6 +18,7 @@
  * @module
  */
 import { createHmac } from "node:crypto";
+import { runSteps } from "./smoke.mjs";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
@@ -53,26 +54,9 @@ function check(condition, message) {
 }
 
 async function steps(target, scenario) {
-  const checks = [];
   const begin = Date.now();
-  for (const [name, step] of Object.entries(scenario)) {
-    const start = Date.now();
-    try {
-      const detail = await step();
-      checks.push({ name, ok: true, ms: Date.now() - start, detail });
-    } catch (error) {
-      const detail = error instanceof Error
-        ? `${error.name}: ${error.message}`
-        : String(error);
-      checks.push({ name, ok: false, ms: Date.now() - start, detail });
-    }
-  }
-  return {
-    target,
-    ok: checks.every((c) => c.ok),
-    ms: Date.now() - begin,
-    checks,
-  };
+  const { ok, checks } = await runSteps(scenario);
+  return { target, ok, ms: Date.now() - begin, checks };
 }
 
 // The bundles are ES modules; miniflare would take a .js file for CommonJS.

@@ -17,6 +17,7 @@ import {
   type Emulator,
   type FaultOptions,
 } from "../testing.ts";
+import { mulberry32 } from "./_random.ts";
 import {
   CUT,
   type FakeServer,
@@ -37,23 +38,13 @@ function envSeed(): number | undefined {
 }
 
 /** The seed of every fault plan and jitter; `FAULT_SEED=<n>` replays another. */
+export { mulberry32 };
+
 export const SEED: number = envSeed() ?? 20_251_125;
 
 export const APP = "tFaultSuite";
 /** Distinctive, so a grep for it cannot match anything by chance. */
 export const SECRET = "sk_test_FAULTS_9f8e7d6c5b4a_never_print_me";
-
-/** mulberry32: a tiny seeded PRNG, numbers in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a, to key a plan by a request's identity rather than by arrival order. */
 export function hash32(text: string): number {

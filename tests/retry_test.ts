@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { mulberry32 } from "./_random.ts";
 import {
   isRetryableError,
   type RetryInfo,
@@ -28,18 +29,6 @@ function networkError(): TalkJsNetworkError {
     "/v1/app/users",
     new TypeError("connection reset"),
   );
-}
-
-/** A small seeded generator (mulberry32), so jitter is reproducible. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**
@@ -127,7 +116,7 @@ Deno.test("withRetry() defaults: 3 retries, 250 ms doubling", async () => {
 });
 
 Deno.test("withRetry() full jitter stays within [minDelayMs, upper bound] (seeded)", async () => {
-  const random = seeded(12345);
+  const random = mulberry32(12345);
   const errors = Array.from({ length: 8 }, () => networkError());
   const { infos } = await run(errors, {
     retries: 8,
@@ -151,7 +140,7 @@ Deno.test("withRetry() full jitter stays within [minDelayMs, upper bound] (seede
     minDelayMs: 100,
     maxDelayMs: 3_000,
     factor: 3,
-    random: seeded(12345),
+    random: mulberry32(12345),
   });
   assert.deepEqual(again.infos.map((i) => i.delayMs), delays);
   // Not all at the upper bound: the jitter is real.
