@@ -8,6 +8,7 @@
  * @module
  */
 import { gzipSync } from "node:zlib";
+import { relative, resolve } from "node:path";
 import { kb, ratio, type Row, type Section } from "./_report.ts";
 
 /** Reference sizes, minified + gzipped, quoted, not measured here. */
@@ -71,6 +72,30 @@ export async function size(outDir: string, limitKb: number): Promise<Section> {
     `${outDir}/core.hono-external.min.js`,
     ["hono", "hono/*"],
   );
+  // Two measurements for the size decision, from entries written to outDir:
+  // jose's signer on its own (the floor of any core that signs with jose),
+  // and the core with webhooks moved out (as if they had an entry of their own).
+  const joseEntry = `${outDir}/_jose_only.ts`;
+  await Deno.writeTextFile(joseEntry, `export { CompactSign } from "jose";\n`);
+  const joseOnly = await bundle(joseEntry, `${outDir}/jose-only.min.js`);
+  const toRoot = relative(resolve(outDir), resolve(".")) || ".";
+  const modText = await Deno.readTextFile("mod.ts");
+  const withoutWebhooks = modText.replace(
+    /^export \* from "\.\/src\/webhooks\.ts";\n/m,
+    "",
+  );
+  if (withoutWebhooks === modText) {
+    throw new Error("size: mod.ts no longer re-exports ./src/webhooks.ts");
+  }
+  const noWebhooksEntry = `${outDir}/_core_without_webhooks.ts`;
+  await Deno.writeTextFile(
+    noWebhooksEntry,
+    withoutWebhooks.replaceAll('"./src/', `"${toRoot}/src/`),
+  );
+  const noWebhooks = await bundle(
+    noWebhooksEntry,
+    `${outDir}/core.no-webhooks.min.js`,
+  );
   const honoEntry = await bundle("hono.ts", `${outDir}/hono.min.js`);
   const testingEntry = await bundle("testing.ts", `${outDir}/testing.min.js`);
 
@@ -105,6 +130,24 @@ export async function size(outDir: string, limitKb: number): Promise<Section> {
     target: "—",
     met: null,
     data: { own: strip(own), joseGzipped: jose },
+  }, {
+    benchmark:
+      "size: jose's CompactSign alone (the floor of a core that signs with jose)",
+    ours: `${kb(joseOnly.gzipped)} (${kb(joseOnly.minified)} min)`,
+    comparison: `target ${limitKb} KB`,
+    ratio: ratio(joseOnly.gzipped, limit) + " of target",
+    target: "—",
+    met: null,
+    data: strip(joseOnly),
+  }, {
+    benchmark:
+      "size: core without webhooks (as if moved to an entry of their own)",
+    ours: `${kb(noWebhooks.gzipped)} (${kb(noWebhooks.minified)} min)`,
+    comparison: `core ${kb(core.gzipped)}`,
+    ratio: ratio(noWebhooks.gzipped, limit) + " × target",
+    target: "—",
+    met: null,
+    data: strip(noWebhooks),
   }, {
     benchmark: "size: hono absent from the core entry",
     ours: honoFree
