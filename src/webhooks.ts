@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "./clock.ts";
 import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { hmacKey } from "./_hmac.ts";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./_webhook_headers.ts";
 import {
   fail,
   requireId,
@@ -58,9 +59,10 @@ export interface VerifyWebhookOptions {
   body: WebhookBody;
   /**
    * The request's headers: a `Headers` object or a plain record (names are
-   * matched case-insensitively), e.g. Node's `req.headers`.
+   * matched case-insensitively), e.g. Node's `req.headers`, whose repeated
+   * headers are arrays (the first value is read).
    */
-  headers: Headers | Record<string, string | undefined>;
+  headers: Headers | Record<string, string | string[] | undefined>;
   /**
    * How far, in seconds, `X-TalkJS-Timestamp` may be from the clock's time,
    * either way. Stops replays of old requests.
@@ -364,8 +366,6 @@ export type WebhookEventOf<T extends WebhookEventType> = Extract<
 >;
 
 const encoder = new TextEncoder();
-const TIMESTAMP_HEADER = "X-TalkJS-Timestamp";
-const SIGNATURE_HEADER = "X-TalkJS-Signature";
 
 /** Validates `secret` and `body` of both functions: the key and the body's bytes. */
 function prepare(

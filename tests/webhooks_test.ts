@@ -1,5 +1,8 @@
 import assert from "node:assert/strict";
+import { Buffer } from "node:buffer";
 import { createHmac } from "node:crypto";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import {
   signWebhook,
   verifyWebhook,
@@ -118,6 +121,77 @@ Deno.test("verifyWebhook() accepts a timestamp in seconds", async () => {
     clock,
   });
   assert.equal(event.type, "message.sent");
+});
+
+Deno.test("verifyWebhook() reads timestamps above 10^11 as milliseconds, others as seconds", async () => {
+  // 100,000,000,001 ms is March 1973; as seconds it would be the year 5138.
+  const ms = 100_000_000_001;
+  assert.equal(
+    (await verifyWebhook({
+      secret: SECRET,
+      body: BODY,
+      headers: signed(BODY, ms),
+      clock: createManualClock(ms),
+    })).type,
+    "message.sent",
+  );
+  // 99,999,999,999 is the largest value read as seconds.
+  const s = 99_999_999_999;
+  assert.equal(
+    (await verifyWebhook({
+      secret: SECRET,
+      body: BODY,
+      headers: signed(BODY, s),
+      clock: createManualClock(s * 1000),
+    })).type,
+    "message.sent",
+  );
+  await assert.rejects(
+    verifyWebhook({
+      secret: SECRET,
+      body: BODY,
+      headers: signed(BODY, s),
+      clock: createManualClock(s),
+    }),
+    (e) => e instanceof TalkJsWebhookError && e.reason === "stale_timestamp",
+  );
+});
+
+Deno.test("verifyWebhook() takes a node:http request's headers and body as they come", async () => {
+  const results: string[] = [];
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", async () => {
+      // IncomingHttpHeaders (arrays for repeated headers) and a Buffer body.
+      const headers: IncomingHttpHeaders = req.headers;
+      try {
+        const event = await verifyWebhook({
+          secret: SECRET,
+          body: Buffer.concat(chunks),
+          headers,
+          clock,
+        });
+        results.push(event.type);
+      } catch (error) {
+        results.push(String(error));
+      }
+      res.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = server.address() as AddressInfo;
+    const res = await fetch(`http://127.0.0.1:${port}/events`, {
+      method: "POST",
+      body: BODY,
+      headers: signed(BODY),
+    });
+    await res.body?.cancel();
+    assert.deepEqual(results, ["message.sent"]);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
 });
 
 Deno.test("verifyWebhook() accepts Uint8Array and ArrayBuffer bodies", async () => {

@@ -2,6 +2,7 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import { TalkJsWebhookError } from "../errors.ts";
 import { verifyWebhook, type WebhookEvent } from "../webhooks.ts";
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../_webhook_headers.ts";
 import { requirePositive } from "../_validate.ts";
 import { executionContextOf, resolveSetting } from "./_config.ts";
 import type { TalkJsSetting } from "./talkjs.ts";
@@ -54,6 +55,8 @@ export interface TalkJsWebhookOptions<E extends Env = any> {
 
 const NOT_CONFIGURED =
   "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (Workers binding) or pass secret to talkjsWebhook()";
+const BODY_ALREADY_READ =
+  "talkjsWebhook() needs the request body as received, but something before it already read the body as text, JSON or form data: mount talkjsWebhook() before anything that reads the body";
 
 function logError(error: unknown, event: WebhookEvent): void {
   console.error(
@@ -72,10 +75,16 @@ function logError(error: unknown, event: WebhookEvent): void {
  * a JSON `{ error, reason }` (`reason` as in `TalkJsWebhookError`); a missing
  * secret with a 500 `{ error }`.
  *
- * TalkJS waits 5 s for a 200 and then retries: answer fast. Either answer from
- * your handler and hand slow work to `c.executionCtx.waitUntil` yourself, or
- * pass `onEvent`, and the middleware answers 200 at once and runs it in the
- * background.
+ * A request without both signature headers is refused before its body is
+ * read. If something before the middleware already read the body as text,
+ * JSON or form data, the exact bytes are gone: that is answered with a 500
+ * `{ error }` saying to mount the middleware first.
+ *
+ * TalkJS waits 5 s for a 200 and then retries: answer fast. Pass `onEvent`, and
+ * the middleware answers 200 at once and runs it in the background (through
+ * `c.executionCtx.waitUntil` on Workers). Or answer from your handler and, on
+ * Workers, hand slow work to `c.executionCtx.waitUntil` yourself (Hono's
+ * `c.executionCtx` throws on Deno, Bun and Node).
  *
  * @param options Where to find the secret, the tolerance, and an optional background handler.
  * @returns The middleware.
@@ -124,6 +133,8 @@ function logError(error: unknown, event: WebhookEvent): void {
  * const headers = await signWebhook({ secret: "sk_test_example", body });
  * const response = await app.request("/talkjs/events", { method: "POST", body, headers });
  * console.log(response.status); // 200
+ * await new Promise((resolve) => setTimeout(resolve, 0)); // onEvent runs after the answer
+ * console.log(seen); // ["m1"]
  * ```
  */
 // deno-lint-ignore no-explicit-any
@@ -148,12 +159,23 @@ export function talkjsWebhook<E extends Env = any>(
     const secret = await resolveSetting(c, secretSetting, "TALKJS_SECRET_KEY");
     if (secret === undefined) return c.json({ error: NOT_CONFIGURED }, 500);
 
+    const { raw, bodyCache } = c.req;
+    // Hono rebuilds a body read earlier as text, JSON or form data from what
+    // it parsed, which need not be the bytes TalkJS signed.
+    if (raw.bodyUsed && !bodyCache.arrayBuffer && !bodyCache.blob) {
+      return c.json({ error: BODY_ALREADY_READ }, 500);
+    }
+    // Without both headers verifyWebhook refuses before looking at the body:
+    // do not read a body (of any size) only to refuse it.
+    const signed = !!raw.headers.get(SIGNATURE_HEADER)?.trim() &&
+      !!raw.headers.get(TIMESTAMP_HEADER)?.trim();
+
     let event: WebhookEvent;
     try {
       event = await verifyWebhook({
         secret,
-        body: await c.req.arrayBuffer(),
-        headers: c.req.raw.headers,
+        body: signed ? await c.req.arrayBuffer() : new Uint8Array(),
+        headers: raw.headers,
         toleranceSeconds,
         ...(clock ? { clock } : {}),
       });
