@@ -29,17 +29,21 @@ function sign(
   };
 }
 
-/** Collects `waitUntil` work, as Workers' execution context does. */
+/**
+ * Collects `waitUntil` work, as Workers' execution context does; like
+ * workerd's, its methods need their receiver (an unbound call throws).
+ */
 function executionContext() {
-  const pending: Promise<unknown>[] = [];
-  return {
-    ctx: {
-      waitUntil: (promise: Promise<unknown>) => void pending.push(promise),
-      passThroughOnException() {},
-      props: {},
-    },
-    settled: () => Promise.all(pending),
-  };
+  class Context {
+    readonly pending: Promise<unknown>[] = [];
+    waitUntil(promise: Promise<unknown>) {
+      this.pending.push(promise);
+    }
+    passThroughOnException() {}
+    props = {};
+  }
+  const ctx = new Context();
+  return { ctx, settled: () => Promise.all(ctx.pending) };
 }
 
 /** Durable Objects in this process: one `TalkJsLimiter` per name, over a Map. */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { Hono } from "hono";
-import type { ExecutionContext } from "hono";
+import type { Context, ExecutionContext } from "hono";
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import {
   talkjs,
@@ -423,6 +423,98 @@ Deno.test("talkjsWebhook() verifies the raw body bytes exactly as received", asy
   assert.equal((await refused.json()).reason, "bad_signature");
 });
 
+Deno.test("talkjsWebhook() refuses a request without signature headers before reading its body", async () => {
+  const { app, events } = webhookApp({ secret: SECRET });
+  let pulled = 0;
+  // 16 MB in 64 KB chunks, counted as they are pulled.
+  const endless = () => {
+    let left = 256;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled++;
+        if (left-- > 0) controller.enqueue(new Uint8Array(64 * 1024));
+        else controller.close();
+      },
+    });
+  };
+  const { "X-TalkJS-Timestamp": ts, "X-TalkJS-Signature": sig } = signedHeaders(
+    EVENT_BODY,
+  );
+  for (
+    const [reason, headers] of [
+      ["missing_signature", { "X-TalkJS-Timestamp": ts }],
+      ["missing_timestamp", { "X-TalkJS-Signature": sig }],
+      ["missing_signature", {}],
+    ] as const
+  ) {
+    const res = await app.request(
+      new Request("http://localhost/events", {
+        method: "POST",
+        body: endless(),
+        headers,
+        duplex: "half",
+      } as RequestInit),
+    );
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).reason, reason);
+  }
+  // A stream's first pull may happen when it is made; nothing beyond.
+  assert.ok(pulled <= 3, `read ${pulled} chunks of unsigned bodies`);
+  assert.equal(events.length, 0);
+});
+
+Deno.test("talkjsWebhook() answers 500 naming the cause when the body was already read as text", async () => {
+  for (const readAs of ["text", "json", "raw"] as const) {
+    const seen: WebhookEvent[] = [];
+    const app = new Hono<TalkJsWebhookEnv>().post(
+      "/events",
+      async (c, next) => {
+        if (readAs === "raw") await c.req.raw.arrayBuffer();
+        else await c.req[readAs]();
+        await next();
+      },
+      talkjsWebhook({ secret: SECRET, clock: createManualClock(NOW_MS) }),
+      (c) => {
+        seen.push(c.var.talkjsEvent);
+        return c.text("ok");
+      },
+    );
+    const res = await app.request("/events", {
+      method: "POST",
+      body: EVENT_BODY,
+      headers: signedHeaders(EVENT_BODY),
+    });
+    assert.equal(res.status, 500, readAs);
+    assert.match(
+      (await res.json()).error,
+      /already read the body.*mount talkjsWebhook\(\) before/,
+    );
+    assert.equal(seen.length, 0);
+  }
+
+  // Read earlier as bytes through Hono, the exact bytes are still there.
+  const seen: WebhookEvent[] = [];
+  const app = new Hono<TalkJsWebhookEnv>().post(
+    "/events",
+    async (c, next) => {
+      await c.req.arrayBuffer();
+      await next();
+    },
+    talkjsWebhook({ secret: SECRET, clock: createManualClock(NOW_MS) }),
+    (c) => {
+      seen.push(c.var.talkjsEvent);
+      return c.text("ok");
+    },
+  );
+  const res = await app.request("/events", {
+    method: "POST",
+    body: EVENT_BODY,
+    headers: signedHeaders(EVENT_BODY),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(seen.length, 1);
+});
+
 Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {
   const { app, events } = webhookApp({
     secret: (c) => c.req.header("x-test-secret") && SECRET,
@@ -484,11 +576,17 @@ Deno.test("talkjsWebhook() with onEvent answers 200 at once and hands the work t
   const gate = new Promise<void>((resolve) => release = resolve);
   const handled: WebhookEvent[] = [];
   const waited: Promise<unknown>[] = [];
-  const executionCtx = {
-    waitUntil: (promise: Promise<unknown>) => void waited.push(promise),
-    passThroughOnException: () => {},
-    props: {},
-  } as unknown as ExecutionContext;
+  // Like workerd's, waitUntil needs its receiver: an unbound call throws.
+  class FakeExecutionContext {
+    #waited = waited;
+    waitUntil(promise: Promise<unknown>) {
+      this.#waited.push(promise);
+    }
+    passThroughOnException() {}
+    props = {};
+  }
+  const executionCtx =
+    new FakeExecutionContext() as unknown as ExecutionContext;
   let nextRan = false;
 
   const app = new Hono();
@@ -797,6 +895,71 @@ Deno.test("talkjs() middlewares share one limiter per app ID, in the given store
   assert.equal((await app.request("/b/y", { method: "PUT" })).status, 200);
   assert.deepEqual(booked, [emu.appId, emu.appId]);
   assert.equal(emu.store.users().length, 2);
+});
+
+Deno.test("talkjs() middlewares without a store share the in-memory limiter per app ID, and only per app ID", async () => {
+  // Two apps, each on its own emulator, reached through one fetch.
+  const emuX = createEmulator({ appId: "tShareX", rateLimit: false });
+  const emuY = createEmulator({ appId: "tShareY", rateLimit: false });
+  const secrets: Record<string, string> = {
+    tShareX: emuX.secretKey,
+    tShareY: emuY.secretKey,
+  };
+  const fetch = (input: RequestInfo | URL, init?: RequestInit) =>
+    (String(input instanceof Request ? input.url : input).includes(
+        "/v1/tShareY/",
+      )
+      ? emuY
+      : emuX).fetch(input, init);
+  // A 429 with Retry-After: 30 on app X: the client holds app X's limiter 30 s.
+  emuX.faults.inject({ status: 429, retryAfter: 30, path: "/users/first" });
+
+  const options = {
+    appId: (c: Context) => c.req.header("x-app"),
+    secretKey: (c: Context) => secrets[c.req.header("x-app") ?? ""],
+    baseUrl: emuX.baseUrl,
+    fetch,
+    retry: false as const,
+  };
+  const getUser = async (c: Context<TalkJsEnv>) => {
+    try {
+      // The incoming request's signal: an aborted test request stops waiting.
+      await c.var.talkjs.users.get(c.req.param("id")!, {
+        signal: c.req.raw.signal,
+      });
+      return "found";
+    } catch (error) {
+      return String((error as { status?: number }).status ?? error);
+    }
+  };
+  const app = new Hono<TalkJsEnv>()
+    .use("/a/*", talkjs(options))
+    .use("/b/*", talkjs(options))
+    .get("/a/:id", async (c) => c.text(await getUser(c)))
+    .get("/b/:id", async (c) => c.text(await getUser(c)));
+  const ask = async (
+    path: string,
+    appId: string,
+    signal: AbortSignal | null = null,
+  ) =>
+    await (await app.request(path, { headers: { "x-app": appId }, signal }))
+      .text();
+
+  assert.equal(await ask("/a/first", "tShareX"), "429");
+  // Mount b, same app: held by the same limiter's penalty.
+  const held = new AbortController();
+  let settled = false;
+  const heldAnswer = ask("/b/second", "tShareX", held.signal).finally(() =>
+    settled = true
+  );
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(settled, false, "mount b's request for app X was not held");
+  // App Y, through either mount, has a budget of its own.
+  const timeout = AbortSignal.timeout(5000);
+  assert.equal(await ask("/a/nobody", "tShareY", timeout), "404");
+  assert.equal(await ask("/b/nobody", "tShareY", timeout), "404");
+  held.abort();
+  await heldAnswer.catch(() => {});
 });
 
 Deno.test("talkjs() rejects bad client options when created, not per request", () => {

@@ -114,9 +114,11 @@ interface CachedClient {
  *
  * Each middleware keeps one client per app ID, created on first use and reused
  * by every later request in the isolate, so all of them share its limiter.
- * Create the middleware once and mount it where needed; to share rate-limit
- * state across isolates, pass a `limiter` with a shared store (see `kvStore`).
- * A changed secret key replaces the app's client.
+ * Create the middleware once and mount it where needed. Every `talkjs()` in
+ * the isolate shares one limiter per app ID (and `store`); to share the
+ * budget across isolates too, pass `store` (see `kvStore`). A `limiter` you
+ * pass instead is used as it is, for every app ID. A changed secret key
+ * replaces the app's client.
  *
  * @param options Client options, plus where to find the app ID and secret key.
  * @returns The middleware.
