@@ -355,3 +355,47 @@ Deno.test("examples/worker serves tokens, webhooks and /api through Hono's fetch
     await server.shutdown();
   }
 });
+
+Deno.test("examples/worker answers a 500 naming a missing or malformed limiter binding", async () => {
+  const emu = createEmulator();
+  const good: Env = {
+    TALKJS_APP_ID: emu.appId,
+    TALKJS_SECRET_KEY: emu.secretKey,
+    TALKJS_BASE_URL: emu.baseUrl,
+    LIMITER: durableObjects(),
+  };
+  const cases: [Record<string, unknown>, RegExp][] = [
+    [{ LIMITER: undefined }, /binding LIMITER is missing/],
+    [
+      { LIMITER_BURST: "lots" },
+      /LIMITER_BURST must be an integer >= 1.*"lots"/,
+    ],
+    [{ LIMITER_BURST: "2.5" }, /LIMITER_BURST/],
+    [{ LIMITER_BURST: "" }, /LIMITER_BURST/],
+    [{ LIMITER_PER_SECOND: "0" }, /LIMITER_PER_SECOND must be a positive/],
+    [{ LIMITER_PER_SECOND: "Infinity" }, /LIMITER_PER_SECOND/],
+  ];
+  const logged: unknown[] = [];
+  const original = console.error;
+  console.error = (...args: unknown[]) => void logged.push(args);
+  try {
+    for (const [change, message] of cases) {
+      const env = { ...good, ...change } as unknown as Env;
+      const res = await worker.fetch(
+        new Request("http://worker/api/support", {
+          method: "POST",
+          headers: { "x-user-id": "dave", "content-type": "application/json" },
+          body: JSON.stringify({ name: "Dave", text: "Hi" }),
+        }),
+        env,
+        executionContext().ctx,
+      );
+      assert.equal(res.status, 500, JSON.stringify(change));
+      assert.match((await res.json()).error, message);
+    }
+  } finally {
+    console.error = original;
+  }
+  assert.equal(logged.length, cases.length);
+  assert.equal(emu.store.users().length, 0, "nothing reached TalkJS");
+});

@@ -74,22 +74,46 @@ app.post("/talkjs/events", talkjsWebhook(), (c) => {
   return c.json({ received: event.type });
 });
 
+/** What is wrong with the limiter's bindings, if anything. */
+function limiterConfigError(env: Env): string | undefined {
+  if (typeof env.LIMITER?.get !== "function") {
+    return "The Durable Object binding LIMITER is missing: add the [[durable_objects.bindings]] of wrangler.toml";
+  }
+  const { LIMITER_BURST: burst, LIMITER_PER_SECOND: perSecond } = env;
+  if (burst !== undefined && !(Number.isInteger(+burst) && +burst >= 1)) {
+    return `LIMITER_BURST must be an integer >= 1: current value is ${
+      JSON.stringify(burst)
+    }`;
+  }
+  if (perSecond !== undefined && !(+perSecond > 0 && isFinite(+perSecond))) {
+    return `LIMITER_PER_SECOND must be a positive number: current value is ${
+      JSON.stringify(perSecond)
+    }`;
+  }
+  return undefined;
+}
+
 // One client and limiter per isolate (bindings are known on the first
 // request), and one budget for every isolate of the app through the Durable
 // Object.
 let api: MiddlewareHandler | undefined;
-app.use("/api/*", (c, next) => {
+app.use("/api/*", async (c, next) => {
   const env = c.env;
+  const problem = limiterConfigError(env);
+  if (problem) {
+    console.error(problem);
+    return c.json({ error: problem }, 500);
+  }
   api ??= talkjs({
     ...(env.TALKJS_BASE_URL ? { baseUrl: env.TALKJS_BASE_URL } : {}),
     limiter: createLimiter({
       store: durableObjectStore(env.LIMITER),
-      key: env.TALKJS_APP_ID,
+      key: env.TALKJS_APP_ID || "default",
       burst: Number(env.LIMITER_BURST ?? 600),
       perSecond: Number(env.LIMITER_PER_SECOND ?? 9),
     }),
   });
-  return api(c, next);
+  return await api(c, next);
 });
 
 app.post("/api/support", async (c) => {
