@@ -4,12 +4,15 @@
  * against the emulator, `putMany`, `listAll`, retries, timeouts, the limiter,
  * user tokens, webhook verification) in Deno, Node, Bun and workerd; runs the
  * Bun import example under Bun; serves the Worker example in workerd and sends
- * it real requests (see `runtimes/workerd.mjs`). Prints a PASS/FAIL table and
- * exits 1 on any failure.
+ * it real requests (see `runtimes/workerd.mjs`); builds the Worker example the
+ * documented way, `wrangler deploy --dry-run`. Prints a PASS/FAIL table and
+ * exits 1 on any failure, including a runtime that printed its result and
+ * then exited non-zero.
  *
  * Needs the npm registry on first run only: Bun comes through
- * `npx -y bun@1.4.5`, and miniflare (with workerd's binary, the npm package
- * `@cloudflare/workerd-linux-64`) is installed into `.tools/miniflare`.
+ * `npx -y bun@1.4.5`, miniflare (with workerd's binary, the npm package
+ * `@cloudflare/workerd-linux-64`) is installed into `.tools/miniflare`, and
+ * wrangler into `.tools/wrangler`.
  * Everything else stays on 127.0.0.1.
  *
  * @module
@@ -22,8 +25,19 @@ const dist = `${root}.tools/dist`;
 const miniflareDir = `${root}.tools/miniflare`;
 const miniflareEntry =
   `${miniflareDir}/node_modules/miniflare/dist/src/index.js`;
+const wranglerDir = `${root}.tools/wrangler`;
+const wranglerBin = `${wranglerDir}/node_modules/wrangler/bin/wrangler.js`;
 const deno = Deno.execPath();
-const BUN = ["npx", "-y", "bun@1.4.5"];
+const BUN_NPX = ["npx", "-y", "bun@1.4.5"];
+// Bun's own binary once found (see bunCommand), so that a timeout's kill
+// reaches Bun itself and not only the npx in front of it.
+let BUN = BUN_NPX;
+
+async function bunCommand(): Promise<string[]> {
+  const ran = await exec([...BUN_NPX, "-e", "console.log(process.execPath)"]);
+  const path = ran.stdout.trim().split("\n").at(-1);
+  return ran.code === 0 && path ? [path] : BUN_NPX;
+}
 
 interface Check {
   name: string;
@@ -47,12 +61,42 @@ interface Ran {
   ms: number;
 }
 
+/** Reads a pipe to the end, or until cancelled. */
+function drain(stream: ReadableStream<Uint8Array>) {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  const done = (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        chunks.push(value);
+      }
+    } catch {
+      // Cancelled.
+    }
+  })();
+  return {
+    done,
+    cancel: () => reader.cancel().catch(() => {}),
+    text: () => new TextDecoder().decode(concat(chunks)),
+  };
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) out.set(c, (at += c.length) - c.length);
+  return out;
+}
+
 async function exec(
   cmd: string[],
   options: {
     env?: Record<string, string>;
     clearEnv?: string[];
     timeoutMs?: number;
+    cwd?: string;
   } = {},
 ): Promise<Ran> {
   const start = performance.now();
@@ -66,7 +110,7 @@ async function exec(
   try {
     child = new Deno.Command(cmd[0]!, {
       args: cmd.slice(1),
-      cwd: root,
+      cwd: options.cwd ?? root,
       env,
       clearEnv: true,
       stdin: "null",
@@ -77,17 +121,30 @@ async function exec(
     // E.g. node or npx missing: a failed row, not a crash.
     return { code: 127, stdout: "", stderr: `${cmd[0]}: ${error}`, ms: 0 };
   }
-  const timer = setTimeout(
-    () => child.kill("SIGKILL"),
-    options.timeoutMs ?? 120_000,
-  );
-  const { code, stdout, stderr } = await child.output();
+  const stdout = drain(child.stdout);
+  const stderr = drain(child.stderr);
+  const timeoutMs = options.timeoutMs ?? 120_000;
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  const { code } = await child.status;
   clearTimeout(timer);
-  const decoder = new TextDecoder();
+  // A process it started (workerd under node) may still hold the pipes: read
+  // what is there, then stop waiting.
+  let grace: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([
+    Promise.all([stdout.done, stderr.done]),
+    new Promise((resolve) => grace = setTimeout(resolve, 2000)),
+  ]);
+  clearTimeout(grace);
+  await Promise.all([stdout.cancel(), stderr.cancel()]);
   return {
-    code,
-    stdout: decoder.decode(stdout),
-    stderr: decoder.decode(stderr),
+    code: timedOut ? 124 : code,
+    stdout: stdout.text(),
+    stderr: stderr.text() +
+      (timedOut ? `\nkilled after ${timeoutMs} ms` : ""),
     ms: Math.round(performance.now() - start),
   };
 }
@@ -134,12 +191,22 @@ function smokeRow(runtime: string, ran: Ran): Row {
   }
   try {
     const result = JSON.parse(line!) as { ok: boolean; checks: Check[] };
+    // A run that printed its result and then failed (an unhandled rejection
+    // after the steps, say) fails too.
+    const exited: Check[] = ran.code === 0 ? [] : [{
+      name: "exit code",
+      ok: false,
+      ms: 0,
+      detail: `exit ${ran.code} after the result line: ${
+        ran.stderr.trim().slice(-800)
+      }`,
+    }];
     return {
       runtime,
       target: "smoke",
-      ok: result.ok,
+      ok: result.ok && ran.code === 0,
       ms: ran.ms,
-      checks: result.checks,
+      checks: [...result.checks, ...exited],
     };
   } catch (error) {
     return failedRow(runtime, "smoke", ran, error);
@@ -186,18 +253,23 @@ async function build(): Promise<number> {
   return Math.round(performance.now() - start);
 }
 
-async function ensureMiniflare(): Promise<number> {
+/** Installs `pkg` into `dir` unless `entry` is there already; the ms it took. */
+async function ensureInstalled(
+  pkg: string,
+  dir: string,
+  entry: string,
+): Promise<number> {
   const start = performance.now();
   try {
-    await Deno.stat(miniflareEntry);
+    await Deno.stat(entry);
     return 0;
   } catch {
-    await mustExec("Installing miniflare into .tools/miniflare", [
+    await mustExec(`Installing ${pkg} into ${dir.slice(root.length)}`, [
       "npm",
       "install",
       "--prefix",
-      miniflareDir,
-      "miniflare@4",
+      dir,
+      pkg,
       "--no-audit",
       "--no-fund",
       "--loglevel=error",
@@ -232,6 +304,59 @@ async function runBunExample(): Promise<Row> {
         ? `${progress} progress lines; ${out.split("\n").at(-1)}`
         : `exit ${ran.code}: ${out.slice(-800)}${ran.stderr.slice(-800)}`,
     }],
+  };
+}
+
+/**
+ * Builds the Worker example the documented way, `wrangler deploy --dry-run`
+ * in examples/worker (its [build] bundles with Deno), and checks what
+ * wrangler would upload.
+ */
+async function runWranglerBuild(version: string): Promise<Row> {
+  const out = `${root}.tools/wrangler-out`;
+  await Deno.remove(out, { recursive: true }).catch(() => {});
+  const ran = await exec(
+    ["node", wranglerBin, "deploy", "--dry-run", "--outdir", out],
+    {
+      cwd: `${root}examples/worker`,
+      env: { WRANGLER_SEND_METRICS: "false", CI: "true" },
+      timeoutMs: 300_000,
+    },
+  );
+  const text = `${ran.stdout}\n${ran.stderr}`;
+  let script = "";
+  try {
+    script = await Deno.readTextFile(`${out}/index.js`);
+  } catch {
+    // Checked below.
+  }
+  const checks: Check[] = [
+    ["build exits 0", ran.code === 0, `exit ${ran.code}`],
+    [
+      "binds the TalkJsLimiter Durable Object",
+      /env\.LIMITER \(TalkJsLimiter\)\s+Durable Object/.test(text),
+      "LIMITER (TalkJsLimiter) in the bindings wrangler lists",
+    ],
+    [
+      "uploads a self-contained module",
+      /\bclass TalkJsLimiter\b|\bTalkJsLimiter = class\b/.test(script) &&
+      !/^\s*import\s[^;]*from\s*["'](hono|jose)/m.test(script),
+      `${
+        (script.length / 1024).toFixed(1)
+      } KB, TalkJsLimiter defined, no hono/jose import left`,
+    ],
+  ].map(([name, ok, detail]) => ({
+    name: name as string,
+    ok: ok as boolean,
+    ms: ran.ms,
+    detail: ok ? detail as string : `${detail}: ${text.trim().slice(-1200)}`,
+  }));
+  return {
+    runtime: `wrangler ${version}`,
+    target: "examples/worker (wrangler deploy --dry-run)",
+    ok: checks.every((c) => c.ok),
+    ms: ran.ms,
+    checks,
   };
 }
 
@@ -288,13 +413,24 @@ const notes: string[] = [];
 
 try {
   notes.push(`bundle: ${await build()} ms`);
-  const installMs = await ensureMiniflare();
+  const installMs = await ensureInstalled(
+    "miniflare@4",
+    miniflareDir,
+    miniflareEntry,
+  );
   if (installMs > 0) notes.push(`miniflare install: ${installMs} ms`);
+  const wranglerMs = await ensureInstalled(
+    "wrangler@4",
+    wranglerDir,
+    wranglerBin,
+  );
+  if (wranglerMs > 0) notes.push(`wrangler install: ${wranglerMs} ms`);
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);
   Deno.exit(1);
 }
 
+BUN = await bunCommand();
 const versions = {
   deno: Deno.version.deno,
   node: await versionOf(["node", "--version"]),
@@ -321,6 +457,9 @@ rows.push({ ...await runBunExample(), runtime: `Bun ${versions.bun}` });
 for (const row of await runWorkerd()) {
   rows.push({ ...row, runtime: versions.workerd });
 }
+rows.push(
+  await runWranglerBuild(await versionOf(["node", wranglerBin, "--version"])),
+);
 
 const width = (pick: (r: Row) => string) =>
   Math.max(...rows.map((r) => pick(r).length));

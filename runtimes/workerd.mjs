@@ -113,14 +113,29 @@ try {
 
   const shared = await steps("shared limiter", {
     async "one limiter, two concurrent requests"() {
+      // The Worker's limiter: burst 1, then 20/s (one call per 50 ms). Two
+      // requests make three calls each through it: six calls, five gaps.
       const answers = await Promise.all([1, 2].map(async () => {
         const res = await smokeWorker.fetch("http://smoke/shared-limiter");
-        return `${res.status} ${
-          (await res.text()).split("\n")[0].slice(0, 160)
-        }`;
+        const text = await res.text();
+        check(
+          res.status === 200,
+          `status ${res.status}: ${text.slice(0, 300)}`,
+        );
+        return JSON.parse(text);
       }));
-      check(answers.every((s) => s.startsWith("200 ")), answers.join(" | "));
-      return `both answered, paced: ${answers.join(" | ")}`;
+      const times = answers.flat().sort((x, y) => x - y);
+      check(times.length === 6, `calls: ${JSON.stringify(answers)}`);
+      const gaps = times.slice(1).map((t, i) => t - times[i]);
+      const span = times[5] - times[0];
+      // Two limiters (one per request) would run pairs of calls together.
+      check(
+        span >= 5 * 50 * 0.9 && gaps.every((g) => g >= 40),
+        `calls ${span} ms apart in all, gaps ${gaps.join(", ")} ms`,
+      );
+      return `6 calls from 2 concurrent requests, ${span} ms first to last (≥ 225), gaps ${
+        gaps.join(", ")
+      } ms`;
     },
   });
   console.log(JSON.stringify(shared));
