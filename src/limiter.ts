@@ -152,7 +152,7 @@ interface Waiter {
  * const times = await Promise.all(
  *   [1, 2, 3, 4].map(() => limiter.schedule(() => Promise.resolve(Date.now() - started))),
  * );
- * console.log(times); // e.g. [0, 0, 10, 20]
+ * console.log(times); // e.g. [0, 0, 15, 25]: slots at 10 and 20 ms, run slackMs (5 ms) behind
  * ```
  *
  * @example Hold everything after a 429
