@@ -420,7 +420,7 @@ try {
   );
   if (installMs > 0) notes.push(`miniflare install: ${installMs} ms`);
   const wranglerMs = await ensureInstalled(
-    "wrangler@4",
+    "wrangler@4.86.0",
     wranglerDir,
     wranglerBin,
   );

@@ -2,7 +2,12 @@ import { type Clock, systemClock } from "./clock.ts";
 import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { hmacKey } from "./_hmac.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "./_webhook_headers.ts";
+import {
+  SIGNATURE_FORMAT,
+  SIGNATURE_HEADER,
+  TIMESTAMP_FORMAT,
+  TIMESTAMP_HEADER,
+} from "./_webhook_headers.ts";
 import {
   fail,
   requireId,
@@ -59,8 +64,8 @@ export interface VerifyWebhookOptions {
   body: WebhookBody;
   /**
    * The request's headers: a `Headers` object or a plain record (names are
-   * matched case-insensitively), e.g. Node's `req.headers`, whose repeated
-   * headers are arrays (the first value is read).
+   * matched case-insensitively), e.g. Node's `req.headers`. An array value
+   * (as `IncomingHttpHeaders` allows) is read by its first element.
    */
   headers: Headers | Record<string, string | string[] | undefined>;
   /**
@@ -403,8 +408,9 @@ function readHeader(
   name: string,
 ): string | undefined {
   // Headers, or a Headers from another realm (undici's under Node); else a
-  // plain record, matched case-insensitively. Node gives repeated headers as
-  // arrays; the first one is the one TalkJS sent.
+  // plain record, matched case-insensitively. An array value (which
+  // IncomingHttpHeaders allows) is read by its first element. (Node itself
+  // joins a repeated X-TalkJS-* header with ", ", which then fails the format.)
   const value = typeof headers.get === "function"
     ? (headers as Headers).get(name)
     : Object.entries(headers).find(([key]) =>
@@ -494,7 +500,7 @@ export async function verifyWebhook(
       `Webhook has no ${TIMESTAMP_HEADER} header`,
     );
   }
-  if (!/^\d{1,16}$/.test(timestamp)) {
+  if (!TIMESTAMP_FORMAT.test(timestamp)) {
     throw new TalkJsWebhookError(
       "bad_timestamp",
       `Webhook ${TIMESTAMP_HEADER} must be decimal digits (seconds or milliseconds)`,
@@ -504,7 +510,7 @@ export async function verifyWebhook(
   // 64 hex digits (either case) are the 32 bytes of an HMAC-SHA256; Web
   // Crypto compares them in constant time.
   if (
-    !/^[0-9a-f]{64}$/i.test(signature) || !await crypto.subtle.verify(
+    !SIGNATURE_FORMAT.test(signature) || !await crypto.subtle.verify(
       "HMAC",
       await key,
       new Uint8Array(signature.match(/../g)!.map((hex) => parseInt(hex, 16))),

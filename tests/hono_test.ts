@@ -423,7 +423,7 @@ Deno.test("talkjsWebhook() verifies the raw body bytes exactly as received", asy
   assert.equal((await refused.json()).reason, "bad_signature");
 });
 
-Deno.test("talkjsWebhook() refuses a request without signature headers before reading its body", async () => {
+Deno.test("talkjsWebhook() refuses a request with missing or malformed signature headers before reading its body", async () => {
   const { app, events } = webhookApp({ secret: SECRET });
   let pulled = 0;
   // 16 MB in 64 KB chunks, counted as they are pulled.
@@ -445,6 +445,14 @@ Deno.test("talkjsWebhook() refuses a request without signature headers before re
       ["missing_signature", { "X-TalkJS-Timestamp": ts }],
       ["missing_timestamp", { "X-TalkJS-Signature": sig }],
       ["missing_signature", {}],
+      ["bad_timestamp", {
+        "X-TalkJS-Timestamp": "yesterday",
+        "X-TalkJS-Signature": sig,
+      }],
+      ["bad_signature", {
+        "X-TalkJS-Timestamp": ts,
+        "X-TalkJS-Signature": "x",
+      }],
     ] as const
   ) {
     const res = await app.request(
@@ -459,17 +467,18 @@ Deno.test("talkjsWebhook() refuses a request without signature headers before re
     assert.equal((await res.json()).reason, reason);
   }
   // A stream's first pull may happen when it is made; nothing beyond.
-  assert.ok(pulled <= 3, `read ${pulled} chunks of unsigned bodies`);
+  assert.ok(pulled <= 5, `read ${pulled} chunks of 5 refused bodies`);
   assert.equal(events.length, 0);
 });
 
-Deno.test("talkjsWebhook() answers 500 naming the cause when the body was already read as text", async () => {
-  for (const readAs of ["text", "json", "raw"] as const) {
+Deno.test("talkjsWebhook() answers 500 naming the cause when something before it read the body", async () => {
+  for (const readAs of ["text", "json", "blob", "raw", "locked"] as const) {
     const seen: WebhookEvent[] = [];
     const app = new Hono<TalkJsWebhookEnv>().post(
       "/events",
       async (c, next) => {
         if (readAs === "raw") await c.req.raw.arrayBuffer();
+        else if (readAs === "locked") c.req.raw.body!.getReader();
         else await c.req[readAs]();
         await next();
       },

@@ -2,7 +2,12 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import type { Clock } from "../clock.ts";
 import { TalkJsWebhookError } from "../errors.ts";
 import { verifyWebhook, type WebhookEvent } from "../webhooks.ts";
-import { SIGNATURE_HEADER, TIMESTAMP_HEADER } from "../_webhook_headers.ts";
+import {
+  SIGNATURE_FORMAT,
+  SIGNATURE_HEADER,
+  TIMESTAMP_FORMAT,
+  TIMESTAMP_HEADER,
+} from "../_webhook_headers.ts";
 import { requirePositive } from "../_validate.ts";
 import { executionContextOf, resolveSetting } from "./_config.ts";
 import type { TalkJsSetting } from "./talkjs.ts";
@@ -56,7 +61,7 @@ export interface TalkJsWebhookOptions<E extends Env = any> {
 const NOT_CONFIGURED =
   "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (Workers binding) or pass secret to talkjsWebhook()";
 const BODY_ALREADY_READ =
-  "talkjsWebhook() needs the request body as received, but something before it already read the body as text, JSON or form data: mount talkjsWebhook() before anything that reads the body";
+  "talkjsWebhook() needs the request body as received, but something before it already read the body: mount talkjsWebhook() before anything that reads the body";
 
 function logError(error: unknown, event: WebhookEvent): void {
   console.error(
@@ -75,10 +80,11 @@ function logError(error: unknown, event: WebhookEvent): void {
  * a JSON `{ error, reason }` (`reason` as in `TalkJsWebhookError`); a missing
  * secret with a 500 `{ error }`.
  *
- * A request without both signature headers is refused before its body is
- * read. If something before the middleware already read the body as text,
- * JSON or form data, the exact bytes are gone: that is answered with a 500
- * `{ error }` saying to mount the middleware first.
+ * A request whose signature headers are missing or malformed is refused
+ * before its body is read. If something before the middleware already read
+ * the body (other than as bytes through `c.req.arrayBuffer()`), the exact
+ * bytes are gone: that is answered with a 500 `{ error }` saying to mount the
+ * middleware first.
  *
  * TalkJS waits 5 s for a 200 and then retries: answer fast. Pass `onEvent`, and
  * the middleware answers 200 at once and runs it in the background (through
@@ -160,21 +166,23 @@ export function talkjsWebhook<E extends Env = any>(
     if (secret === undefined) return c.json({ error: NOT_CONFIGURED }, 500);
 
     const { raw, bodyCache } = c.req;
-    // Hono rebuilds a body read earlier as text, JSON or form data from what
-    // it parsed, which need not be the bytes TalkJS signed.
-    if (raw.bodyUsed && !bodyCache.arrayBuffer && !bodyCache.blob) {
+    // Hono rebuilds a body read earlier as text, JSON, form data or a blob
+    // from what it parsed, which need not be the bytes TalkJS signed (and
+    // older Hono 4 releases cannot rebuild it at all): only bytes will do.
+    if ((raw.bodyUsed || raw.body?.locked) && !bodyCache.arrayBuffer) {
       return c.json({ error: BODY_ALREADY_READ }, 500);
     }
-    // Without both headers verifyWebhook refuses before looking at the body:
-    // do not read a body (of any size) only to refuse it.
-    const signed = !!raw.headers.get(SIGNATURE_HEADER)?.trim() &&
-      !!raw.headers.get(TIMESTAMP_HEADER)?.trim();
+    // With a header missing or malformed, verifyWebhook refuses before it
+    // looks at the body: do not read a body (of any size) only to refuse it.
+    const wellFormed =
+      TIMESTAMP_FORMAT.test(raw.headers.get(TIMESTAMP_HEADER)?.trim() ?? "") &&
+      SIGNATURE_FORMAT.test(raw.headers.get(SIGNATURE_HEADER)?.trim() ?? "");
 
     let event: WebhookEvent;
     try {
       event = await verifyWebhook({
         secret,
-        body: signed ? await c.req.arrayBuffer() : new Uint8Array(),
+        body: wellFormed ? await c.req.arrayBuffer() : new Uint8Array(),
         headers: raw.headers,
         toleranceSeconds,
         ...(clock ? { clock } : {}),
