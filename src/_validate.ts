@@ -50,6 +50,32 @@ export function requireObject(
   return value as Record<string, unknown>;
 }
 
+/** Throws a TypeError naming `name` unless `value` is an AbortSignal or undefined. */
+export function requireSignal(
+  what: string,
+  name: string,
+  value: unknown,
+): AbortSignal | undefined {
+  if (value !== undefined && !(value instanceof AbortSignal)) {
+    fail(what, name, "an AbortSignal", value);
+  }
+  return value;
+}
+
+/**
+ * Checks the last `options` argument of a call that sends: undefined, or an
+ * object whose `signal` is an AbortSignal or undefined. Returns the options.
+ */
+export function requireOptions(
+  what: string,
+  value: unknown,
+): { signal?: AbortSignal } & Record<string, unknown> {
+  if (value === undefined) return {};
+  const options = requireObject(what, "options", value);
+  requireSignal(what, "options.signal", options.signal);
+  return options;
+}
+
 /** Throws a TypeError naming `name` unless `value` is a function (or, with `optional`, undefined). */
 export function requireFunction(
   what: string,

@@ -9,6 +9,7 @@ import {
   requireInt,
   requireNumber,
   requirePositive,
+  requireSignal,
   show,
 } from "./_validate.ts";
 
@@ -276,6 +277,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   }
 
   async function acquire(signal?: AbortSignal): Promise<() => void> {
+    requireSignal("acquire a slot", "signal", signal);
     signal?.throwIfAborted();
     const w = enqueue();
     let booked: number | undefined;

@@ -5,6 +5,7 @@ import {
   requireFunction,
   requireInt,
   requireNumber,
+  requireSignal,
   show,
 } from "./_validate.ts";
 
@@ -100,6 +101,7 @@ function check<T, P>(
     isCount,
   );
   requireFunction(what, "onPage", onPage, true);
+  requireSignal(what, "signal", (params as { signal?: unknown })?.signal);
   return { pageSize: limit, maxItems };
 }
 

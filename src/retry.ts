@@ -11,6 +11,7 @@ import {
   requireFunction,
   requireNumber,
   requirePositive,
+  requireSignal,
 } from "./_validate.ts";
 
 /**
@@ -105,6 +106,14 @@ export interface RetryOptions {
    * @default {20_000}
    */
   maxDelayMs?: number;
+  /**
+   * The longest `retryAfterMs` (a 429's `Retry-After`) that is waited for, in
+   * milliseconds. An error asking for a longer wait is thrown at once, so a
+   * call never hangs on a day-long Retry-After (the client's limiter caps its
+   * hold after a 429 at 60 s too). `Infinity` waits for any.
+   * @default {60_000}
+   */
+  maxRetryAfterMs?: number;
   /**
    * Growth of the upper bound of the wait: before retry `n` it is
    * `min(maxDelayMs, minDelayMs × factor^(n−1))`.
@@ -210,6 +219,7 @@ export async function withRetry<T>(
     retries = 3,
     minDelayMs = 250,
     maxDelayMs = 20_000,
+    maxRetryAfterMs = 60_000,
     factor = 2,
     jitter = "full",
     shouldRetry = isRetryableError,
@@ -226,6 +236,13 @@ export async function withRetry<T>(
     isCount,
   );
   requirePositive(what, "minDelayMs", minDelayMs, true);
+  requireNumber(
+    what,
+    "maxRetryAfterMs",
+    maxRetryAfterMs,
+    "a non-negative number or Infinity",
+    (n) => n >= 0,
+  );
   requireNumber(
     what,
     "maxDelayMs",
@@ -252,6 +269,7 @@ export async function withRetry<T>(
   requireFunction(what, "shouldRetry", shouldRetry);
   requireFunction(what, "onRetry", onRetry, true);
   requireFunction(what, "random", random);
+  requireSignal(what, "signal", signal);
   requireClock(what, "clock", clock);
 
   for (let attempt = 1;; attempt++) {
@@ -268,8 +286,9 @@ export async function withRetry<T>(
         : minDelayMs + random() * (upper - minDelayMs);
       const retryAfterMs = (error as { retryAfterMs?: number } | null)
         ?.retryAfterMs;
-      // A 429's Retry-After is the floor of the next wait.
+      // A 429's Retry-After is the floor of the next wait, up to a limit.
       if (Number.isFinite(retryAfterMs) && retryAfterMs! > delayMs) {
+        if (retryAfterMs! > maxRetryAfterMs) throw error;
         delayMs = retryAfterMs!;
       }
       onRetry?.({ attempt, delayMs, error });

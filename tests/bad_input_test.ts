@@ -782,6 +782,136 @@ Deno.test("messages.* and batch() refuse wrong types, empty lists and bad timest
   ], sent);
 });
 
+Deno.test("options and signals of every sending call are checked before anything is sent", async () => {
+  const { talk, sent } = emulated();
+  const msg = { type: "UserMessage" as const, sender: "u", text: "t" };
+  const bad = { signal: "x" } as never;
+  await check([
+    [
+      "users.get(id, null)",
+      () => talk.users.get("a", null as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "users.get(id, 5)",
+      () => talk.users.get("a", 5 as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "users.get(id, {signal: 'x'})",
+      () => talk.users.get("a", bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "users.put(id, input, {signal: 'x'})",
+      () => talk.users.put("a", {}, bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "users.list({signal: 'x'})",
+      () => talk.users.list(bad),
+      TypeError,
+      /'signal'/,
+    ],
+    [
+      "users.putMany(u, {signal: 'x'})",
+      () => talk.users.putMany({ a: {} }, bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "users.putMany(u, null)",
+      () => talk.users.putMany({ a: {} }, null as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "users.putMany(u, {onProgress: 5})",
+      () => talk.users.putMany({ a: {}, b: {} }, { onProgress: 5 as never }),
+      TypeError,
+      /'options\.onProgress'/,
+    ],
+    [
+      "messages.send(c, m, {signal: 'x'})",
+      () => talk.messages.send("c", msg, bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "messages.send(c, m, null)",
+      () => talk.messages.send("c", msg, null as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "messages.import(c, m, {signal: 'x'})",
+      () => talk.messages.import("c", { ...msg, timestamp: 1 }, bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "batch(ops, {signal: 'x'})",
+      () => talk.batch([[1, "GET", "/users/a"]], bad),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "batch(ops, 5)",
+      () => talk.batch([[1, "GET", "/users/a"]], 5 as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "paginate(list, {signal: 'x'}) at the call",
+      () => {
+        paginate(talk.users.list, bad);
+      },
+      TypeError,
+      /'signal'/,
+    ],
+    [
+      "withRetry(fn, {signal: 'x'})",
+      () => withRetry(() => Promise.resolve(1), bad),
+      TypeError,
+      /'signal'/,
+    ],
+    [
+      "limiter.acquire('x')",
+      () => createLimiter().acquire("x" as never),
+      TypeError,
+      /'signal'/,
+    ],
+    [
+      "limiter.schedule(fn, 'x')",
+      () => createLimiter().schedule(() => Promise.resolve(1), "x" as never),
+      TypeError,
+      /'signal'/,
+    ],
+    [
+      "messages.send with one idempotencyKey twice",
+      () =>
+        talk.messages.send("c", [
+          { ...msg, idempotencyKey: "k1" },
+          { ...msg, idempotencyKey: "k2" },
+          { ...msg, idempotencyKey: "k1" },
+        ]),
+      RangeError,
+      /'messages\[2\]\.idempotencyKey' must be unique in one call \(messages\[0\] has the same key\)/,
+    ],
+    [
+      "withRetry(fn, {maxRetryAfterMs: -1})",
+      () => withRetry(() => Promise.resolve(1), { maxRetryAfterMs: -1 }),
+      RangeError,
+      /'maxRetryAfterMs'/,
+    ],
+  ], sent);
+  assert.equal(sent(), 0);
+});
+
 // ---------------------------------------------------------------- odd but legal IDs
 
 const oddIds = [

@@ -1,7 +1,14 @@
 import type { HttpMethod, QueryValue } from "../client.ts";
 import type { ListFn, ListParams, Page } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireId, requireInt, requireObject, show } from "../_validate.ts";
+import {
+  requireId,
+  requireInt,
+  requireObject,
+  requireOptions,
+  requireSignal,
+  show,
+} from "../_validate.ts";
 import { TalkJsApiError } from "../errors.ts";
 
 /** The query parameters of the conversation lists. */
@@ -50,12 +57,10 @@ export function endpoint<F>(
       const checked = requireObject(what, "input", body);
       if (typeof input === "function") input(checked);
     }
-    // Like a default parameter: `undefined` becomes `{}`, `null` throws.
-    const options = args[i] === undefined ? {} : args[i];
-    const answer = await request(method, segments, {
-      body,
-      signal: (options as { signal?: AbortSignal }).signal,
-    });
+    // Like a default parameter: `undefined` becomes `{}`; anything but an
+    // object with an AbortSignal (or no signal) throws, naming it.
+    const { signal } = requireOptions(what, args[i]);
+    const answer = await request(method, segments, { body, signal });
     if (method !== "GET") return;
     // A 200 that is not a record is no success: never hand it on as one.
     if (typeof (answer as { id?: unknown } | null)?.id !== "string") {
@@ -99,7 +104,7 @@ export function listFn<T, P = {}>(
     for (const name of filters) query[name] = p[name] as QueryValue;
     const page = await request<Page<T>>("GET", segments, {
       query,
-      signal: p.signal as AbortSignal | undefined,
+      signal: requireSignal(what, "signal", p.signal),
     });
     if (!Array.isArray(page?.data)) {
       throw new TalkJsApiError({

@@ -5,7 +5,12 @@ import type {
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { fail, requireId, requireObject } from "../_validate.ts";
+import {
+  fail,
+  requireId,
+  requireObject,
+  requireOptions,
+} from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
 import { inChunks } from "./_chunks.ts";
 
@@ -45,7 +50,8 @@ export interface MessagesResource {
    * Sends one message or many, 10 per `POST /conversations/{cid}/messages`,
    * in order. Every user message without an `idempotencyKey` gets a random
    * one, so a request retried after a lost answer is stored once. To make a
-   * retry of the whole call safe too, set your own keys.
+   * retry of the whole call safe too, set your own keys. Two messages of one
+   * call may not share a key (TalkJS would keep only one): a RangeError.
    */
   send(
     conversationId: string,
@@ -92,6 +98,9 @@ function checkMessages(
       `Cannot ${what} as 'messages' must hold at least one message: it is empty`,
     );
   }
+  // TalkJS keeps one message per key: a second message with the same key
+  // would be dropped without a word.
+  const keys = new Map<string, number>();
   return list.map((m, i) => {
     const name = `messages[${i}]`;
     const msg = requireObject(what, name, m);
@@ -99,7 +108,18 @@ function checkMessages(
     if (type === "UserMessage") {
       requireId(what, name + ".sender", msg.sender);
       if (!imported && idempotencyKey !== undefined) {
-        requireId(what, name + ".idempotencyKey", idempotencyKey);
+        const key = requireId(what, name + ".idempotencyKey", idempotencyKey);
+        const first = keys.get(key);
+        if (first !== undefined) {
+          fail(
+            what,
+            name + ".idempotencyKey",
+            `unique in one call (messages[${first}] has the same key)`,
+            key,
+            RangeError,
+          );
+        }
+        keys.set(key, i);
       }
     } else if (imported || type !== "SystemMessage") {
       fail(
@@ -143,9 +163,10 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),
     list: listFn(request, "list messages", 100, path),
-    async send(conversationId, messages, options = {}) {
+    async send(conversationId, messages, options) {
       const what = "send messages";
       requireId(what, "conversationId", conversationId);
+      const { signal } = requireOptions(what, options);
       const list = checkMessages(what, messages, false).map((msg) =>
         msg.type === "UserMessage" && msg.idempotencyKey === undefined
           ? { ...msg, idempotencyKey: crypto.randomUUID() }
@@ -156,23 +177,24 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
         requests: await post(
           ["conversations", conversationId, "messages"],
           list,
-          options.signal,
+          signal,
         ),
         idempotencyKeys: list.map((m) =>
           m.type === "UserMessage" ? m.idempotencyKey as string : undefined
         ),
       };
     },
-    async import(conversationId, messages, options = {}) {
+    async import(conversationId, messages, options) {
       const what = "import messages";
       requireId(what, "conversationId", conversationId);
+      const { signal } = requireOptions(what, options);
       const list = checkMessages(what, messages, true);
       return {
         imported: list.length,
         requests: await post(
           ["import", "conversations", conversationId, "messages"],
           list,
-          options.signal,
+          signal,
         ),
       };
     },

@@ -6,7 +6,12 @@ import type {
   UserInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { requireObject, show } from "../_validate.ts";
+import {
+  requireFunction,
+  requireObject,
+  requireOptions,
+  show,
+} from "../_validate.ts";
 import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
 import { inChunks } from "./_chunks.ts";
 
@@ -66,11 +71,17 @@ export function createUsersResource(request: RequestFn): UsersResource {
   return {
     get: endpoint(request, "get a user", "GET", "users/:userId"),
     put: endpoint(request, "put a user", "PUT", "users/:userId", true),
-    async putMany(usersById, options = {}) {
+    async putMany(usersById, options) {
       const what = "put users";
       const entries = Object.entries(
         requireObject(what, "usersById", usersById),
       );
+      // Checked before the first chunk is sent, not when it is stored.
+      const { signal, onProgress } = requireOptions(
+        what,
+        options,
+      ) as PutManyOptions;
+      requireFunction(what, "options.onProgress", onProgress, true);
       for (const [id, input] of entries) {
         if (!id) throw new TypeError(`Cannot ${what} as a user ID is empty`);
         requireObject(what, `usersById[${show(id)}]`, input);
@@ -80,9 +91,9 @@ export function createUsersResource(request: RequestFn): UsersResource {
       await inChunks(entries, 100, "users", async (chunk, done) => {
         await request("PUT", ["users"], {
           body: Object.fromEntries(chunk),
-          signal: options.signal,
+          signal,
         });
-        options.onProgress?.({
+        onProgress?.({
           done: done + chunk.length,
           total,
           requests: ++requests,
