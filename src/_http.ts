@@ -25,7 +25,9 @@ export function parseRetryAfter(
   now: number,
 ): number | undefined {
   const trimmed = value?.trim() ?? "";
-  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed) * 1000);
+  // Seconds; of a repeated header (which fetch joins with ", ") the first.
+  const seconds = /^(\d+(?:\.\d+)?)\s*(?:,|$)/.exec(trimmed)?.[1];
+  if (seconds !== undefined) return Math.ceil(Number(seconds) * 1000);
   const date = Date.parse(trimmed);
   return isNaN(date) ? undefined : Math.max(0, date - now);
 }

@@ -13,6 +13,7 @@ import {
   requireId,
   requireNumber,
   requireObject,
+  requireOptions,
   show,
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
@@ -315,9 +316,18 @@ export function createClient(options: ClientOptions): TalkJsClient {
     : limiterOption;
   if (
     limiter !== false &&
-    (typeof limiter !== "object" || typeof limiter?.acquire !== "function")
+    (typeof limiter !== "object" || !limiter ||
+      ["acquire", "schedule", "penalize"].some((name) =>
+        typeof (limiter as unknown as Record<string, unknown>)[name] !==
+          "function"
+      ))
   ) {
-    fail(what, "limiter", "a Limiter or false", limiter);
+    fail(
+      what,
+      "limiter",
+      "a Limiter (acquire, schedule, penalize) or false",
+      limiter,
+    );
   }
   const prefix =
     new URL(base.href.replace(/\/+$/, "") + "/v1/" + encodeURIComponent(appId))
@@ -389,7 +399,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
         );
         // A /batch 429 is about /batch's own 1/s limit, not the app's budget;
         // a Retry-After beyond a minute is not allowed to freeze the client.
-        if (status === 429 && limiter && !path.endsWith("/batch")) {
+        if (status === 429 && limiter && path !== prefix + "/batch") {
           limiter.penalize(Math.min(retryAfterMs ?? 1000, 60_000));
         }
         throw new TalkJsApiError({
@@ -421,6 +431,16 @@ export function createClient(options: ClientOptions): TalkJsClient {
     method: HttpMethod,
     segments: readonly string[],
     init: RequestOptions = {},
+  ): Promise<T> {
+    return send<T>(method, segments, init);
+  }
+
+  /** `request`, with every attempt (retries too) also paced by `pace`. */
+  function send<T>(
+    method: HttpMethod,
+    segments: readonly string[],
+    init: RequestOptions,
+    pace?: Limiter,
   ): Promise<T> {
     const what = "send a request";
     try {
@@ -462,7 +482,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
         const s = ctx.signal ?? signal;
         const run = async () =>
           attempt(method, url, path, json, s, await sign());
-        return limiter ? limiter.schedule(run, s) : run();
+        const limited = () => limiter ? limiter.schedule(run, s) : run();
+        return pace ? pace.schedule(limited, s) : limited();
       };
       const signalOption = signal ? { signal } : {};
       if (retry === false) return once(signalOption) as Promise<T>;
@@ -493,7 +514,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
   });
   async function batch(
     operations: readonly BatchOperation[],
-    batchOptions: BatchOptions = {},
+    batchOptions?: BatchOptions,
   ): Promise<BatchResult[]> {
     const what = "run a batch";
     if (!Array.isArray(operations) || !operations.length) {
@@ -512,12 +533,15 @@ export function createClient(options: ClientOptions): TalkJsClient {
       }
       if (op.length === 4) toJson(`${what} (${name})`, op[3]);
     });
-    const { signal } = batchOptions;
+    const { signal } = requireOptions(what, batchOptions);
     const results: BatchResult[] = [];
     await inChunks(operations, 10, "operations", async (ops) => {
-      const chunk = await batchLimiter.schedule(
-        () => request<BatchResult[]>("POST", ["batch"], { body: ops, signal }),
-        signal,
+      // Every attempt, retries too, takes its own /batch slot.
+      const chunk = await send<BatchResult[]>(
+        "POST",
+        ["batch"],
+        { body: ops, signal },
+        batchLimiter,
       );
       if (!Array.isArray(chunk)) {
         throw new TalkJsApiError({

@@ -369,6 +369,12 @@ Deno.test("request() reads Retry-After in seconds and as an HTTP date", async ()
     talk.users.get("u"),
     (e) => (e as TalkJsApiError).retryAfterMs === 12000,
   );
+  // A repeated header arrives joined with ", ": the first one counts.
+  server.queue(() => json({}, 429, { "retry-after": "2, 3" }));
+  await assert.rejects(
+    talk.users.get("u"),
+    (e) => (e as TalkJsApiError).retryAfterMs === 2000,
+  );
 });
 
 Deno.test("request() retries 429 and 5xx, never 401 or 404", async () => {
@@ -803,6 +809,103 @@ Deno.test("request() holds the queue for Retry-After after a 429, at most a minu
   await clock.advance(1);
   await next;
   assert.equal(server.requests.length, 2);
+});
+
+Deno.test("request() does not wait for a Retry-After beyond maxRetryAfterMs: the 429 is thrown at once", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.queue(
+    () => json({}, 429, { "retry-after": "2592000" }), // 30 days
+    () => json({}, 429, { "retry-after": "30" }),
+    () => json(U),
+  );
+  const talk = client(server.url, {
+    clock,
+    retry: { minDelayMs: 1, maxDelayMs: 2 },
+  });
+  let settled = false;
+  const first = talk.users.get("u").then(() => "resolved", (e) => e)
+    .finally(() => settled = true);
+  // The clock stands still: a call that waits for the Retry-After never ends.
+  for (let i = 0; i < 200 && !settled; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  assert.ok(settled, "still waiting for a 30-day Retry-After");
+  const error = await first;
+  assert.ok(
+    error instanceof TalkJsApiError && error.retryAfterMs === 2_592_000_000,
+  );
+  assert.equal(server.requests.length, 1);
+  // 30 s is within the default 60 s: waited for, then retried.
+  const got = talk.users.get("u");
+  await clock.advance(0);
+  await clock.advance(29_999);
+  assert.equal(server.requests.length, 2);
+  await clock.advance(1);
+  assert.deepEqual(await got, U);
+  assert.equal(server.requests.length, 3);
+});
+
+Deno.test("a 429 on a path that merely ends in /batch holds the app's limiter", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.queue(() => json({}, 429, { "retry-after": "5" }));
+  const talk = client(server.url, {
+    clock,
+    retry: false,
+    limiter: createLimiter({ clock, slackMs: 0 }),
+  });
+  await assert.rejects(talk.users.get("batch"), { status: 429 });
+  let done = false;
+  const next = talk.users.get("other").catch(() => {}).finally(() =>
+    done = true
+  );
+  await clock.advance(4_999);
+  assert.equal(done, false, "GET /users/batch's 429 did not hold the app");
+  await clock.advance(1);
+  await next;
+});
+
+Deno.test("createClient() refuses a limiter without schedule or penalize", () => {
+  for (
+    const limiter of [
+      { acquire: () => Promise.resolve(() => {}) },
+      { acquire: () => Promise.resolve(() => {}), schedule: () => {} },
+      null,
+    ]
+  ) {
+    assert.throws(
+      () => client("http://127.0.0.1:1", { limiter: limiter as never }),
+      (e) => e instanceof TypeError && /'limiter'/.test(e.message),
+    );
+  }
+});
+
+Deno.test("batch() paces its retries at one /batch request per second too", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.setDefault((r) =>
+    json(JSON.parse(r.body).map((op: unknown[]) => [op[0], 200, {}]))
+  );
+  server.queue(() => json({}, 503));
+  const talk = client(server.url, {
+    clock,
+    retry: { minDelayMs: 250, maxDelayMs: 250, jitter: "none" },
+  });
+  const ops = Array.from(
+    { length: 30 },
+    (_, i) => [i, "GET", `/users/u${i}`] as [number, "GET", string],
+  );
+  const done = talk.batch(ops);
+  const counts: number[] = [];
+  for (const ms of [0, 250, 750, 1000, 1000]) {
+    await clock.advance(ms);
+    counts.push(server.requests.length);
+  }
+  // t=0: the 503; t=250: its retry waits for the next /batch slot (t=1000);
+  // the second and third chunks go at t=2000 and t=3000.
+  assert.deepEqual(counts, [1, 1, 2, 3, 4]);
+  assert.deepEqual((await done).map((r) => r[0]), ops.map((o) => o[0]));
 });
 
 Deno.test("batch() keeps concurrent batches a second apart, and a /batch 429 holds no other request", async () => {
