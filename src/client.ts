@@ -1,6 +1,7 @@
 import { type Clock, systemClock } from "./clock.ts";
 import {
   TalkJsApiError,
+  TalkJsError,
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "./errors.ts";
@@ -535,24 +536,36 @@ export function createClient(options: ClientOptions): TalkJsClient {
     });
     const { signal } = requireOptions(what, batchOptions);
     const results: BatchResult[] = [];
-    await inChunks(operations, 10, "operations", async (ops) => {
-      // Every attempt, retries too, takes its own /batch slot.
-      const chunk = await send<BatchResult[]>(
-        "POST",
-        ["batch"],
-        { body: ops, signal },
-        batchLimiter,
-      );
-      if (!Array.isArray(chunk)) {
-        throw new TalkJsApiError({
-          status: 200,
-          method: "POST",
-          path: prefix + "/batch",
-          body: chunk,
+    try {
+      await inChunks(operations, 10, "operations", async (ops) => {
+        // Every attempt, retries too, takes its own /batch slot.
+        const chunk = await send<BatchResult[]>(
+          "POST",
+          ["batch"],
+          { body: ops, signal },
+          batchLimiter,
+        );
+        if (!Array.isArray(chunk)) {
+          throw new TalkJsApiError({
+            status: 200,
+            method: "POST",
+            path: prefix + "/batch",
+            body: chunk,
+          });
+        }
+        results.push(...chunk);
+      }, "ran (their results are in error.chunk.results)");
+    } catch (error) {
+      if (error instanceof TalkJsError && error.chunk) {
+        // Not enumerable: kept out of toJSON and logs, which it could swamp.
+        Object.defineProperty(error.chunk, "results", {
+          value: results,
+          configurable: true,
+          writable: true,
         });
       }
-      results.push(...chunk);
-    });
+      throw error;
+    }
     return results;
   }
 

@@ -104,6 +104,12 @@ export interface ChunkFailure {
   size: number;
   /** How many items the call was given. */
   total: number;
+  /**
+   * `batch()` only: the results of the operations that ran before the failed
+   * chunk, in order, each with its own status. Not enumerable, so not in
+   * `toJSON()`.
+   */
+  results?: unknown[];
 }
 
 /**

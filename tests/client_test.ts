@@ -881,6 +881,55 @@ Deno.test("createClient() refuses a limiter without schedule or penalize", () =>
   }
 });
 
+Deno.test("batch() that fails in a later chunk hands back the results of the chunks that ran", async () => {
+  await using server = startFakeServer();
+  const clock = createManualClock(0);
+  server.queue(
+    (r) =>
+      json(
+        JSON.parse(r.body).map((op: unknown[]) => [
+          op[0],
+          op[0] === 3 ? 404 : 200,
+          {},
+        ]),
+      ),
+    () => json({ reasons: { operations: "bad" } }, 400),
+  );
+  const talk = client(server.url, { clock });
+  const ops = Array.from(
+    { length: 20 },
+    (_, i) => [i, "GET", `/users/u${i}`] as [number, "GET", string],
+  );
+  const done = talk.batch(ops).catch((e) => e);
+  await clock.advance(0);
+  await clock.advance(1000);
+  const error = await done;
+  assert.ok(error instanceof TalkJsApiError && error.status === 400);
+  assert.match(
+    error.message,
+    /\(operations 10–19 of 20; the 10 before ran \(their results are in error\.chunk\.results\)\)$/,
+  );
+  assert.deepEqual(
+    { ...error.chunk },
+    { failedAt: 10, size: 10, total: 20 },
+    "results is not enumerable",
+  );
+  const results = error.chunk!.results as unknown[][];
+  assert.deepEqual(results.map((r) => [r[0], r[1]]), [
+    [0, 200],
+    [1, 200],
+    [2, 200],
+    [3, 404],
+    [4, 200],
+    [5, 200],
+    [6, 200],
+    [7, 200],
+    [8, 200],
+    [9, 200],
+  ]);
+  assert.ok(!/"results"\s*:/.test(JSON.stringify(error)));
+});
+
 Deno.test("batch() paces its retries at one /batch request per second too", async () => {
   await using server = startFakeServer();
   const clock = createManualClock(0);

@@ -11,6 +11,7 @@ export async function inChunks<T>(
   size: number,
   noun: string,
   send: (chunk: T[], done: number) => Promise<unknown>,
+  before = "were stored",
 ): Promise<number> {
   let done = 0;
   let requests = 0;
@@ -27,7 +28,7 @@ export async function inChunks<T>(
         };
         error.message += ` (${noun} ${done}–${
           done + chunk.length - 1
-        } of ${items.length}; the ${done} before were stored)`;
+        } of ${items.length}; the ${done} before ${before})`;
       }
       throw error;
     }
