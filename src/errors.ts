@@ -110,6 +110,13 @@ export interface ChunkFailure {
    * `toJSON()`.
    */
   results?: unknown[];
+  /**
+   * `messages.send()` only: the idempotency key each message was sent with,
+   * in input order (`undefined` for system messages). Resend from `failedAt`
+   * with these keys and a chunk TalkJS did store is not stored twice. Not
+   * enumerable.
+   */
+  idempotencyKeys?: (string | undefined)[];
 }
 
 /**

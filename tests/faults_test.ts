@@ -385,3 +385,52 @@ Deno.test("fault suite: figures per scenario, and no secret in any error, log or
   assert.ok(sink.errors.length > 0 && sink.infos.length > 1_000);
   assert.deepEqual(findLeaks(sink, [SECRET], [JSON.stringify(rows)]), []);
 });
+
+Deno.test("messages.send() cut after TalkJS stored a chunk: resending from failedAt with error.chunk.idempotencyKeys stores each message once", async () => {
+  const emu = createEmulator({
+    appId: APP,
+    secretKey: SECRET,
+    rateLimit: false,
+  });
+  const talk = createClient({
+    appId: APP,
+    secretKey: SECRET,
+    baseUrl: emu.baseUrl,
+    fetch: emu.fetch,
+    retry: false, // the cut surfaces instead of being retried
+  });
+  await talk.users.put("alice", { name: "Alice" });
+  await talk.conversations.put("c1", { participants: ["alice"] });
+  const messages = Array.from({ length: 30 }, (_, i) => ({
+    type: "UserMessage" as const,
+    sender: "alice",
+    text: `m${i}`,
+  }));
+  // The second chunk is stored, then its answer is cut.
+  let posts = 0;
+  const cutSecond: typeof emu.fetch = (input, init) => {
+    if (init?.method === "POST" && ++posts === 2) {
+      emu.faults.inject({ reset: true, path: "/conversations/c1/messages" });
+    }
+    return emu.fetch(input, init);
+  };
+  const cutting = createClient({
+    appId: APP,
+    secretKey: SECRET,
+    baseUrl: emu.baseUrl,
+    fetch: cutSecond,
+    retry: false,
+  });
+  const error = await cutting.messages.send("c1", messages).catch((e) => e);
+  assert.equal(error?.chunk?.failedAt, 10);
+  assert.equal(emu.store.messages("c1").length, 20, "the cut chunk was stored");
+  const keys = error.chunk.idempotencyKeys as string[];
+  assert.equal(keys.length, 30);
+
+  await talk.messages.send(
+    "c1",
+    messages.slice(10).map((m, i) => ({ ...m, idempotencyKey: keys[10 + i]! })),
+  );
+  const texts = emu.store.messages("c1").map((m) => m.text).sort();
+  assert.deepEqual(texts, messages.map((m) => m.text).sort());
+});

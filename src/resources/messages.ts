@@ -5,6 +5,7 @@ import type {
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
+import { TalkJsError } from "../errors.ts";
 import {
   fail,
   requireId,
@@ -172,17 +173,28 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
           ? { ...msg, idempotencyKey: crypto.randomUUID() }
           : msg
       );
-      return {
-        sent: list.length,
-        requests: await post(
+      const idempotencyKeys = list.map((m) =>
+        m.type === "UserMessage" ? m.idempotencyKey as string : undefined
+      );
+      let requests: number;
+      try {
+        requests = await post(
           ["conversations", conversationId, "messages"],
           list,
           signal,
-        ),
-        idempotencyKeys: list.map((m) =>
-          m.type === "UserMessage" ? m.idempotencyKey as string : undefined
-        ),
-      };
+        );
+      } catch (error) {
+        // Resending from failedAt with these keys stores nothing twice.
+        if (error instanceof TalkJsError && error.chunk) {
+          Object.defineProperty(error.chunk, "idempotencyKeys", {
+            value: idempotencyKeys,
+            configurable: true,
+            writable: true,
+          });
+        }
+        throw error;
+      }
+      return { sent: list.length, requests, idempotencyKeys };
     },
     async import(conversationId, messages, options) {
       const what = "import messages";
