@@ -1,7 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import {
   TalkJsApiError,
-  TalkJsError,
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "./errors.ts";
@@ -18,7 +17,7 @@ import {
   show,
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
-import { inChunks } from "./resources/_chunks.ts";
+import { addToChunk, inChunks } from "./resources/_chunks.ts";
 import { encodeSegments, parseRetryAfter } from "./_http.ts";
 import type { BatchOperation, BatchResult } from "./types.ts";
 import { createUsersResource, type UsersResource } from "./resources/users.ts";
@@ -556,14 +555,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
         results.push(...chunk);
       }, "ran (their results are in error.chunk.results)");
     } catch (error) {
-      if (error instanceof TalkJsError && error.chunk) {
-        // Not enumerable: kept out of toJSON and logs, which it could swamp.
-        Object.defineProperty(error.chunk, "results", {
-          value: results,
-          configurable: true,
-          writable: true,
-        });
-      }
+      addToChunk(error, "results", results);
       throw error;
     }
     return results;

@@ -472,7 +472,18 @@ Deno.test("talkjsWebhook() refuses a request with missing or malformed signature
 });
 
 Deno.test("talkjsWebhook() answers 500 naming the cause when something before it read the body", async () => {
-  for (const readAs of ["text", "json", "blob", "raw", "locked"] as const) {
+  // Read earlier as bytes through Hono ("arrayBuffer"), the exact bytes are
+  // still there; read any other way, they are gone.
+  for (
+    const readAs of [
+      "text",
+      "json",
+      "blob",
+      "raw",
+      "locked",
+      "arrayBuffer",
+    ] as const
+  ) {
     const seen: WebhookEvent[] = [];
     const app = new Hono<TalkJsWebhookEnv>().post(
       "/events",
@@ -493,6 +504,11 @@ Deno.test("talkjsWebhook() answers 500 naming the cause when something before it
       body: EVENT_BODY,
       headers: signedHeaders(EVENT_BODY),
     });
+    if (readAs === "arrayBuffer") {
+      assert.equal(res.status, 200, await res.text());
+      assert.equal(seen.length, 1);
+      continue;
+    }
     assert.equal(res.status, 500, readAs);
     assert.match(
       (await res.json()).error,
@@ -500,28 +516,6 @@ Deno.test("talkjsWebhook() answers 500 naming the cause when something before it
     );
     assert.equal(seen.length, 0);
   }
-
-  // Read earlier as bytes through Hono, the exact bytes are still there.
-  const seen: WebhookEvent[] = [];
-  const app = new Hono<TalkJsWebhookEnv>().post(
-    "/events",
-    async (c, next) => {
-      await c.req.arrayBuffer();
-      await next();
-    },
-    talkjsWebhook({ secret: SECRET, clock: createManualClock(NOW_MS) }),
-    (c) => {
-      seen.push(c.var.talkjsEvent);
-      return c.text("ok");
-    },
-  );
-  const res = await app.request("/events", {
-    method: "POST",
-    body: EVENT_BODY,
-    headers: signedHeaders(EVENT_BODY),
-  });
-  assert.equal(res.status, 200);
-  assert.equal(seen.length, 1);
 });
 
 Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {

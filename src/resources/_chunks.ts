@@ -37,3 +37,22 @@ export async function inChunks<T>(
   }
   return requests;
 }
+
+/**
+ * Adds `value` to a chunked call's error as `error.chunk[name]`, not
+ * enumerable (kept out of toJSON and logs, which a long list could swamp).
+ * Anything that is not a TalkJsError with a `chunk` is left alone.
+ */
+export function addToChunk(
+  error: unknown,
+  name: "results" | "idempotencyKeys",
+  value: unknown[],
+): void {
+  if (error instanceof TalkJsError && error.chunk) {
+    Object.defineProperty(error.chunk, name, {
+      value,
+      configurable: true,
+      writable: true,
+    });
+  }
+}

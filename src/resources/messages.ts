@@ -5,7 +5,6 @@ import type {
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { TalkJsError } from "../errors.ts";
 import {
   fail,
   requireId,
@@ -13,7 +12,7 @@ import {
   requireOptions,
 } from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
-import { inChunks } from "./_chunks.ts";
+import { addToChunk, inChunks } from "./_chunks.ts";
 
 /** Extra parameters of {@linkcode MessagesResource.list}. */
 export interface MessageListParams {
@@ -185,13 +184,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
         );
       } catch (error) {
         // Resending from failedAt with these keys stores nothing twice.
-        if (error instanceof TalkJsError && error.chunk) {
-          Object.defineProperty(error.chunk, "idempotencyKeys", {
-            value: idempotencyKeys,
-            configurable: true,
-            writable: true,
-          });
-        }
+        addToChunk(error, "idempotencyKeys", idempotencyKeys);
         throw error;
       }
       return { sent: list.length, requests, idempotencyKeys };
