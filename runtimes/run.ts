@@ -106,10 +106,9 @@ async function exec(
     ...options.env,
   };
   for (const name of options.clearEnv ?? []) delete env[name];
-  let child: Deno.ChildProcess;
-  try {
-    child = new Deno.Command(cmd[0]!, {
-      args: cmd.slice(1),
+  const spawn = (argv: string[]) =>
+    new Deno.Command(argv[0]!, {
+      args: argv.slice(1),
       cwd: options.cwd ?? root,
       env,
       clearEnv: true,
@@ -117,9 +116,20 @@ async function exec(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-  } catch (error) {
-    // E.g. node or npx missing: a failed row, not a crash.
-    return { code: 127, stdout: "", stderr: `${cmd[0]}: ${error}`, ms: 0 };
+  let child: Deno.ChildProcess;
+  let group = false;
+  try {
+    // In a session of its own where setsid exists (Linux), so that a timeout
+    // kills what it started too (workerd under node, bun under npx).
+    child = spawn(["setsid", ...cmd]);
+    group = true;
+  } catch {
+    try {
+      child = spawn(cmd);
+    } catch (error) {
+      // E.g. node or npx missing: a failed row, not a crash.
+      return { code: 127, stdout: "", stderr: `${cmd[0]}: ${error}`, ms: 0 };
+    }
   }
   const stdout = drain(child.stdout);
   const stderr = drain(child.stderr);
@@ -127,7 +137,12 @@ async function exec(
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
-    child.kill("SIGKILL");
+    try {
+      if (group) Deno.kill(-child.pid, "SIGKILL");
+      else child.kill("SIGKILL");
+    } catch {
+      // It exited meanwhile.
+    }
   }, timeoutMs);
   const { code } = await child.status;
   clearTimeout(timer);
