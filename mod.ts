@@ -33,7 +33,9 @@ export type { ParticipantsResource } from "./src/resources/participants.ts";
 export type {
   MessageListParams,
   MessagesResource,
+  SendManyOptions,
   SendOptions,
+  SendProgress,
   SendResult,
 } from "./src/resources/messages.ts";
 export * from "./src/auth.ts";

@@ -892,6 +892,21 @@ Deno.test("options and signals of every sending call are checked before anything
       /'signal'/,
     ],
     [
+      "messages.send(c, m, {onProgress: 5})",
+      () => talk.messages.send("c", msg, { onProgress: 5 as never }),
+      TypeError,
+      /'options\.onProgress'/,
+    ],
+    [
+      "messages.import(c, m, {onProgress: 'x'})",
+      () =>
+        talk.messages.import("c", { ...msg, timestamp: 1 }, {
+          onProgress: "x" as never,
+        }),
+      TypeError,
+      /'options\.onProgress'/,
+    ],
+    [
       "messages.send with one idempotencyKey twice",
       () =>
         talk.messages.send("c", [

@@ -434,3 +434,44 @@ Deno.test("messages.send() cut after TalkJS stored a chunk: resending from faile
   const texts = emu.store.messages("c1").map((m) => m.text).sort();
   assert.deepEqual(texts, messages.map((m) => m.text).sort());
 });
+
+Deno.test("messages.import() aborted between chunks: the last onProgress says how many were stored", async () => {
+  const emu = createEmulator({
+    appId: APP,
+    secretKey: SECRET,
+    rateLimit: false,
+  });
+  const talk = createClient({
+    appId: APP,
+    secretKey: SECRET,
+    baseUrl: emu.baseUrl,
+    fetch: emu.fetch,
+  });
+  await talk.users.put("alice", { name: "Alice" });
+  await talk.conversations.put("c1", { participants: ["alice"] });
+  const history = Array.from({ length: 50 }, (_, i) => ({
+    type: "UserMessage" as const,
+    sender: "alice",
+    text: `old ${i}`,
+    timestamp: 1_600_000_000_000 + i,
+  }));
+  const stop = new AbortController();
+  const progress: number[] = [];
+  const error = await talk.messages.import("c1", history, {
+    signal: stop.signal,
+    onProgress: ({ done, total, requests }) => {
+      assert.equal(total, 50);
+      assert.equal(requests, progress.length + 1);
+      progress.push(done);
+      if (done === 20) stop.abort(new Error("user gave up"));
+    },
+  }).catch((e) => e);
+  assert.equal(error?.message, "user gave up");
+  assert.deepEqual(progress, [10, 20]);
+  assert.equal(emu.store.messages("c1").length, progress.at(-1));
+
+  // Resuming from there stores the rest once.
+  await talk.messages.import("c1", history.slice(progress.at(-1)));
+  const texts = emu.store.messages("c1").map((m) => m.text).sort();
+  assert.deepEqual(texts, history.map((m) => m.text).sort());
+});

@@ -7,6 +7,7 @@ import type {
 import type { RequestFn } from "../_http.ts";
 import {
   fail,
+  requireFunction,
   requireId,
   requireObject,
   requireOptions,
@@ -30,10 +31,47 @@ export interface SendResult {
   idempotencyKeys: (string | undefined)[];
 }
 
-/** Options of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}. */
+/** Options of the calls of {@linkcode MessagesResource}. */
 export interface SendOptions {
-  /** Aborts the remaining chunks. */
+  /** Aborts the call (with `send` and `import`, the remaining chunks). */
   signal?: AbortSignal;
+}
+
+/** Progress of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}, after each chunk. */
+export interface SendProgress {
+  /** Messages stored so far. */
+  done: number;
+  /** Messages to store in all. */
+  total: number;
+  /** Requests sent so far (one per chunk of up to 10). */
+  requests: number;
+}
+
+/**
+ * Options of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}.
+ *
+ * @example Report an import's progress
+ * ```ts
+ * import { createClient, type SendManyOptions } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ * await talk.users.put("alice", { name: "Alice" });
+ * await talk.conversations.put("c1", { participants: ["alice"] });
+ * const history = Array.from({ length: 25 }, (_, i) => ({
+ *   type: "UserMessage" as const, sender: "alice", text: `m${i}`, timestamp: 1_600_000_000_000 + i,
+ * }));
+ * const options: SendManyOptions = { onProgress: ({ done, total }) => console.log(`${done}/${total}`) };
+ * await talk.messages.import("c1", history, options); // 10/25, 20/25, 25/25
+ * ```
+ */
+export interface SendManyOptions extends SendOptions {
+  /**
+   * Called after each stored chunk: after an abort or a failure, the last
+   * call says how many messages were stored.
+   */
+  onProgress?: (progress: SendProgress) => void;
 }
 
 /** The `messages` resource of a {@linkcode TalkJsClient}. */
@@ -56,7 +94,7 @@ export interface MessagesResource {
   send(
     conversationId: string,
     messages: MessageInput | readonly MessageInput[],
-    options?: SendOptions,
+    options?: SendManyOptions,
   ): Promise<SendResult>;
   /**
    * Imports history, 10 per `POST /import/conversations/{cid}/messages`, in
@@ -66,7 +104,7 @@ export interface MessagesResource {
   import(
     conversationId: string,
     messages: ImportMessageInput | readonly ImportMessageInput[],
-    options?: SendOptions,
+    options?: SendManyOptions,
   ): Promise<{ imported: number; requests: number }>;
   /** `PUT /conversations/{cid}/messages/{mid}`: edits text or custom fields. */
   edit(
@@ -146,19 +184,32 @@ function checkMessages(
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
   /** Posts `list` to `segments` in chunks of 10, in order; answers the number of requests. */
+  /** Checks the options of send and import, before anything is sent. */
+  function sendOptions(what: string, options: unknown): SendManyOptions {
+    const checked = requireOptions(what, options) as SendManyOptions;
+    requireFunction(what, "options.onProgress", checked.onProgress, true);
+    return checked;
+  }
   function post(
     segments: string[],
     list: Record<string, unknown>[],
-    signal: AbortSignal | undefined,
+    { signal, onProgress }: SendManyOptions,
   ): Promise<number> {
-    return inChunks(list, 10, "messages", (chunk) =>
-      request("POST", segments, {
+    let requests = 0;
+    return inChunks(list, 10, "messages", async (chunk, done) => {
+      await request("POST", segments, {
         body: chunk,
         signal,
         // A send whose messages all carry idempotency keys may safely run twice.
         idempotent: segments[0] !== "import" &&
           chunk.every((m) => m.type === "UserMessage"),
-      }));
+      });
+      onProgress?.({
+        done: done + chunk.length,
+        total: list.length,
+        requests: ++requests,
+      });
+    });
   }
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),
@@ -166,7 +217,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
     async send(conversationId, messages, options) {
       const what = "send messages";
       requireId(what, "conversationId", conversationId);
-      const { signal } = requireOptions(what, options);
+      const checked = sendOptions(what, options);
       const list = checkMessages(what, messages, false).map((msg) =>
         msg.type === "UserMessage" && msg.idempotencyKey === undefined
           ? { ...msg, idempotencyKey: crypto.randomUUID() }
@@ -180,7 +231,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
         requests = await post(
           ["conversations", conversationId, "messages"],
           list,
-          signal,
+          checked,
         );
       } catch (error) {
         // Resending from failedAt with these keys stores nothing twice.
@@ -192,14 +243,14 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
     async import(conversationId, messages, options) {
       const what = "import messages";
       requireId(what, "conversationId", conversationId);
-      const { signal } = requireOptions(what, options);
+      const checked = sendOptions(what, options);
       const list = checkMessages(what, messages, true);
       return {
         imported: list.length,
         requests: await post(
           ["import", "conversations", conversationId, "messages"],
           list,
-          signal,
+          checked,
         ),
       };
     },
