@@ -14,8 +14,11 @@
  * ```
  */
 export interface Participation {
-  /** What the user may do. */
-  access: "ReadWrite" | "Read";
+  /**
+   * What the user may do; `"None"` after a participants PATCH took read
+   * access away (the participation stays).
+   */
+  access: "ReadWrite" | "Read" | "None";
   /** Whether the user gets notifications. */
   notify: boolean | "MentionsOnly";
 }

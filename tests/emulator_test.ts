@@ -657,6 +657,12 @@ Deno.test("createEmulator() lists, gets, edits and deletes messages", async () =
       .status,
     400,
   );
+  // Both fields are optional: an empty edit is accepted and changes nothing.
+  await clock.advance(500);
+  const empty = await h.call("PUT", `/conversations/c1/messages/${id}`, {});
+  assert.deepEqual([empty.status, empty.body], [200, {}]);
+  const after = await h.call("GET", `/conversations/c1/messages/${id}`);
+  assert.deepEqual(after.body, edited.body);
 
   assert.deepEqual(
     (await h.call("DELETE", `/conversations/c1/messages/${id}`)).body,

@@ -638,9 +638,8 @@ export function createRouter(deps: RouterDeps): Router {
     const m = message(conv, params.messageId!);
     const input = requireObject(body);
     assertValid(problems(input, EDIT_SCHEMA));
-    if (input.text === undefined && input.custom === undefined) {
-      badRequest("body", "must contain 'text' or 'custom'");
-    }
+    // Both fields are optional (API.md): an empty edit changes nothing.
+    if (input.text === undefined && input.custom === undefined) return {};
     if (input.text !== undefined) m.text = input.text as string;
     if (input.custom !== undefined) {
       m.custom = mergeCustom(m.custom, input.custom as Record<string, unknown>);
