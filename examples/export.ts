@@ -15,7 +15,7 @@
  * ```sh
  * npx -y deno@2.9.6 task demo                  # emulator
  * npx -y deno@2.9.6 task demo --out out/mine   # another folder
- * npx -y deno@2.9.6 task demo --stop-after 30  # stop after 30 pages (then run again: it resumes)
+ * npx -y deno@2.9.6 task demo --stop-after 30  # stop after 30 saved steps (then run again: it resumes)
  * ```
  *
  * @module
@@ -43,7 +43,11 @@ interface State {
   counts: { users: number; conversations: number; messages: number };
 }
 
-/** Thrown to stop after `--stop-after` pages, as an interruption would. */
+/**
+ * Thrown to stop after `--stop-after` saved steps (a page written, or a
+ * conversation's messages finished), as an interruption right after that
+ * save would.
+ */
 class Interrupted extends Error {}
 
 const args = parseArgs(Deno.args);
@@ -52,6 +56,15 @@ const speed = Number(args.speed ?? 25);
 const stopAfter = args["stop-after"] === undefined
   ? Infinity
   : Number(args["stop-after"]);
+if (
+  !(Number.isInteger(stopAfter) && stopAfter >= 1) && stopAfter !== Infinity
+) {
+  throw new RangeError(
+    `--stop-after must be a whole number of steps >= 1: current value is ${
+      args["stop-after"]
+    }`,
+  );
+}
 if (!(speed >= 1)) {
   throw new RangeError(
     `--speed must be a number >= 1: current value is ${args.speed}`,
@@ -128,8 +141,13 @@ if (state.phase === "done") state = freshState();
 else if (
   state.counts.users + state.counts.conversations + state.counts.messages > 0
 ) {
+  const where = state.cursor !== undefined
+    ? `after ${state.cursor}`
+    : state.phase === "messages"
+    ? `at conversation ${state.conversation + 1}`
+    : "at the start";
   log(
-    `Resuming: ${state.phase} after ${state.cursor ?? "the start"} ` +
+    `Resuming: ${state.phase} ${where} ` +
       `(${state.counts.users} users, ${state.counts.conversations} conversations, ` +
       `${state.counts.messages} messages already exported).`,
   );
@@ -138,7 +156,7 @@ for (const name of ["users", "conversations", "messages"]) {
   await truncate(`${outDir}/${name}.ndjson`, state.sizes[name] ?? 0);
 }
 
-let pages = 0;
+let steps = 0;
 const progress = setInterval(report, 500);
 try {
   if (state.phase === "users") {
@@ -157,7 +175,7 @@ try {
     const ids = (await Deno.readTextFile(`${outDir}/conversations.ndjson`))
       .split("\n")
       .filter(Boolean).map((line) => (JSON.parse(line) as { id: string }).id);
-    for (; state.conversation < ids.length; state.conversation++) {
+    while (state.conversation < ids.length) {
       const conversationId = ids[state.conversation]!;
       try {
         await exportList("messages", talk.messages.list, { conversationId });
@@ -177,12 +195,16 @@ try {
         await truncate(`${outDir}/messages.ndjson`, state.sizes.messages);
         await exportList("messages", talk.messages.list, { conversationId });
       }
+      // Done with this conversation: the saved state points at the next one,
+      // so an interruption from here on never exports this one again.
+      state.conversation++;
       delete state.cursor;
       state.conversationStart = {
         size: state.sizes.messages ?? 0,
         count: state.counts.messages,
       };
       await saveState();
+      if (++steps >= stopAfter) throw new Interrupted();
     }
     state.phase = "done";
     await saveState();
@@ -192,7 +214,7 @@ try {
   clearInterval(progress);
   report();
   console.error(
-    `\nStopped after ${pages} pages (--stop-after). Run the same command again to resume.`,
+    `\nStopped after ${steps} steps (--stop-after). Run the same command again to resume.`,
   );
   Deno.exit(0);
 } finally {
@@ -273,7 +295,7 @@ async function exportList<T extends { id: string }, P>(
       state.sizes[kind] = (state.sizes[kind] ?? 0) +
         new TextEncoder().encode(text).length;
       await saveState();
-      if (++pages >= stopAfter) throw new Interrupted();
+      if (++steps >= stopAfter) throw new Interrupted();
     }
   } finally {
     file.close();

@@ -46,18 +46,31 @@ Deno.test("the demo exports every seeded record once, and resumes after an inter
   try {
     const first = await demo(out, "--stop-after", "25");
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /Stopped after 25 pages/);
+    assert.match(first.stderr, /Stopped after 25 steps/);
     const partial = await ids(`${out}/conversations.ndjson`);
     assert.ok(
       partial.length > 0 && partial.length < 300,
       `partial export: ${partial.length}`,
     );
 
-    // Stops again in the middle of the messages, whose IDs a new emulator does not know.
-    const middle = await demo(out, "--stop-after", "100");
+    // Stops right after a conversation's messages were saved as done (5
+    // conversation pages, then a page and a "done" step per conversation):
+    // the resumed run must not export that conversation again.
+    const middle = await demo(out, "--stop-after", "95");
     assert.equal(middle.code, 0, middle.stderr);
     assert.match(middle.stderr, /Resuming: conversations after conv_/);
-    assert.ok((await ids(`${out}/messages.ndjson`)).length > 0);
+    const saved = JSON.parse(await Deno.readTextFile(`${out}/state.json`));
+    assert.deepEqual([saved.phase, saved.conversation, saved.cursor], [
+      "messages",
+      45,
+      undefined,
+    ]);
+
+    // Stops again in the middle of a conversation's messages, whose IDs a new
+    // emulator does not know.
+    const third = await demo(out, "--stop-after", "3");
+    assert.equal(third.code, 0, third.stderr);
+    assert.match(third.stderr, /Resuming: messages at conversation 46 /);
 
     const second = await demo(out);
     assert.equal(second.code, 0, second.stderr);
@@ -80,6 +93,19 @@ Deno.test("the demo exports every seeded record once, and resumes after an inter
     assert.equal(messages!.length, 10_000);
     assert.equal(new Set(messages).size, 10_000);
     assert.match(second.stdout, /429 answers +0/);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("the demo refuses a --stop-after that is not a whole number of steps", async () => {
+  const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
+  try {
+    for (const value of ["abc", "0", "2.5"]) {
+      const run = await demo(out, "--stop-after", value);
+      assert.notEqual(run.code, 0, value);
+      assert.match(run.stderr, /--stop-after must be a whole number/);
+    }
   } finally {
     await Deno.remove(out, { recursive: true });
   }
