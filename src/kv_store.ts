@@ -187,6 +187,20 @@ export function kvStore(
   if (!Array.isArray(prefix)) {
     fail(what, "prefix", "an array of key parts", prefix);
   }
+  // Deno KV's key parts: strings, numbers, bigints, booleans and bytes.
+  prefix.forEach((part: unknown, i) => {
+    if (
+      !["string", "number", "bigint", "boolean"].includes(typeof part) &&
+      !(part instanceof Uint8Array)
+    ) {
+      fail(
+        what,
+        `prefix[${i}]`,
+        "a string, number, bigint, boolean or Uint8Array",
+        part,
+      );
+    }
+  });
   requireInt(what, "maxAttempts", maxAttempts, 1, Infinity);
   requireClock(what, "clock", clock);
   const base = [...prefix];

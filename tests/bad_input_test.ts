@@ -125,6 +125,14 @@ function emulated() {
   return { emu, talk, sent: () => transport.tally.requests };
 }
 
+/** Enough of a Deno.Kv for kvStore() to be made: its option checks come first. */
+const fakeKv = {
+  get: () => Promise.reject(new Error("not used")),
+  atomic: () => {
+    throw new Error("not used");
+  },
+} as never;
+
 const cyclic: Record<string, unknown> = { name: "loop" };
 cyclic.self = cyclic;
 const huge = [1e9, Number.MAX_SAFE_INTEGER, Infinity];
@@ -1177,6 +1185,18 @@ Deno.test("paginate(), listAll(), withRetry(), createLimiter() and memoryStore()
       /'burst'/,
     ],
     ["kvStore(undefined)", () => kvStore(undefined as never), TypeError],
+    [
+      "kvStore(kv, {prefix: ['a', {}]})",
+      () => kvStore(fakeKv, { prefix: ["a", {} as never] }),
+      TypeError,
+      /'prefix\[1\]'/,
+    ],
+    [
+      "kvStore(kv, {prefix: [null]})",
+      () => kvStore(fakeKv, { prefix: [null as never] }),
+      TypeError,
+      /'prefix\[0\]'/,
+    ],
   ]);
 });
 
@@ -1376,6 +1396,12 @@ Deno.test("tokens, webhooks, the emulator and the manual clock refuse bad argume
       () => talkjsUserToken({ userId: 5 as never }),
       TypeError,
       /'userId'/,
+    ],
+    [
+      "talkjsUserToken({userId, clock: {}})",
+      () => talkjsUserToken({ userId: () => "a", clock: {} as never }),
+      TypeError,
+      /'clock'/,
     ],
   ]);
 });

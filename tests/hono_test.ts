@@ -976,3 +976,25 @@ Deno.test("talkjs() rejects bad client options when created, not per request", (
   });
   assert.throws(() => talkjs({ baseUrl: "nope" }), /'baseUrl'/);
 });
+
+Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a non-string", async () => {
+  await capturingErrors(async (logged) => {
+    for (const user of [42, {}, ["alice"], true]) {
+      const app = new Hono().get(
+        "/token",
+        talkjsUserToken({
+          appId: APP_ID,
+          secretKey: SECRET,
+          userId: () => user as never,
+        }),
+      );
+      const res = await app.request("/token");
+      assert.equal(res.status, 500, JSON.stringify(user));
+      assert.match(
+        (await res.json()).error,
+        /userId\(\) must give a string, undefined or null/,
+      );
+    }
+    assert.equal(logged.length, 4);
+  });
+});

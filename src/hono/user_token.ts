@@ -1,7 +1,7 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
 import { createUserToken } from "../auth.ts";
 import type { Clock } from "../clock.ts";
-import { requirePositive } from "../_validate.ts";
+import { requireClock, requirePositive } from "../_validate.ts";
 import { resolveSetting } from "./_config.ts";
 import type { TalkJsSetting } from "./talkjs.ts";
 
@@ -51,12 +51,14 @@ const NOT_CONFIGURED =
  * the signed-in user, for the frontend SDKs: `200 { token }`, not cacheable.
  * A 401 `{ error }` when `userId` finds nobody; else a 500 `{ error }` when no
  * app ID or secret key is found (options first, then the Workers bindings
- * `c.env.TALKJS_APP_ID` and `c.env.TALKJS_SECRET_KEY`).
+ * `c.env.TALKJS_APP_ID` and `c.env.TALKJS_SECRET_KEY`), or when `userId`
+ * gives something other than a string, `undefined` or `null`.
  *
  * @param options How to find the user, the app ID and the secret key; the token's lifetime.
  * @returns The handler.
  * @throws {TypeError} When `userId` is not a function.
  * @throws {RangeError} When `ttlSeconds` is not a positive number.
+ * @throws {TypeError} When `clock` is not a Clock.
  *
  * @example Issue tokens to the user your session names
  * ```ts
@@ -99,13 +101,23 @@ export function talkjsUserToken<E extends Env = any>(
     );
   }
   requirePositive(what, "ttlSeconds", ttlSeconds);
+  if (clock !== undefined) requireClock(what, "clock", clock);
 
   return async function talkjsUserTokenHandler(c) {
-    const user = await userId(c);
-    if (typeof user !== "string" || user === "") {
+    const user: unknown = await userId(c);
+    if (user === undefined || user === null || user === "") {
       return c.json({
         error: "Not signed in: there is no user to issue a TalkJS token for",
       }, 401);
+    }
+    if (typeof user !== "string") {
+      // A bug in userId, not a signed-out visitor: say so, as a server error.
+      const error =
+        `talkjsUserToken(): userId() must give a string, undefined or null: it gave ${
+          Array.isArray(user) ? "an array" : typeof user
+        }`;
+      console.error(error);
+      return c.json({ error }, 500);
     }
     const appId = await resolveSetting(c, appIdSetting, "TALKJS_APP_ID");
     const secretKey = await resolveSetting(
