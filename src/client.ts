@@ -553,7 +553,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
           });
         }
         results.push(...chunk);
-      }, "ran (their results are in error.chunk.results)");
+      }, { before: "ran (their results are in error.chunk.results)" });
     } catch (error) {
       addToChunk(error, "results", results);
       throw error;

@@ -1,17 +1,50 @@
 import { TalkJsError } from "../errors.ts";
+import { requireFunction, requireOptions } from "../_validate.ts";
+
+/** Progress of a chunked call, after each chunk. */
+export interface ChunkProgress {
+  /** Items stored so far. */
+  done: number;
+  /** Items to store in all. */
+  total: number;
+  /** Requests sent so far (one per chunk). */
+  requests: number;
+}
+
+/** What a chunked call (`putMany`, `send`, `import`) takes as options. */
+export interface ChunkOptions {
+  /** Called after each stored chunk. */
+  onProgress?: (progress: ChunkProgress) => void;
+  /** Aborts the remaining chunks. */
+  signal?: AbortSignal;
+}
+
+/** Checks a chunked call's options before anything is sent. */
+export function checkChunkOptions(
+  what: string,
+  options: unknown,
+): ChunkOptions {
+  const checked = requireOptions(what, options) as ChunkOptions;
+  requireFunction(what, "options.onProgress", checked.onProgress, true);
+  return checked;
+}
 
 /**
- * Sends `items` in chunks of `size`, in order, through `send`. When a chunk
- * fails with a {@linkcode TalkJsError}, the error learns where: its `chunk`
- * field and its message name the failed items, so the caller can resume.
- * Answers how many requests were made.
+ * Sends `items` in chunks of `size`, in order, through `send`, and reports
+ * each stored chunk to `onProgress`. When a chunk fails with a
+ * {@linkcode TalkJsError}, the error learns where: its `chunk` field and its
+ * message name the failed items (and what happened to the ones `before`), so
+ * the caller can resume. Answers how many requests were made.
  */
 export async function inChunks<T>(
   items: readonly T[],
   size: number,
   noun: string,
   send: (chunk: T[], done: number) => Promise<unknown>,
-  before = "were stored",
+  { before = "were stored", onProgress }: {
+    before?: string;
+    onProgress?: ChunkOptions["onProgress"];
+  } = {},
 ): Promise<number> {
   let done = 0;
   let requests = 0;
@@ -34,6 +67,7 @@ export async function inChunks<T>(
     }
     done += chunk.length;
     requests++;
+    onProgress?.({ done, total: items.length, requests });
   }
   return requests;
 }

@@ -5,15 +5,9 @@ import type {
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import {
-  fail,
-  requireFunction,
-  requireId,
-  requireObject,
-  requireOptions,
-} from "../_validate.ts";
+import { fail, requireId, requireObject } from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
-import { addToChunk, inChunks } from "./_chunks.ts";
+import { addToChunk, checkChunkOptions, inChunks } from "./_chunks.ts";
 
 /** Extra parameters of {@linkcode MessagesResource.list}. */
 export interface MessageListParams {
@@ -184,32 +178,25 @@ function checkMessages(
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
   /** Posts `list` to `segments` in chunks of 10, in order; answers the number of requests. */
-  /** Checks the options of send and import, before anything is sent. */
-  function sendOptions(what: string, options: unknown): SendManyOptions {
-    const checked = requireOptions(what, options) as SendManyOptions;
-    requireFunction(what, "options.onProgress", checked.onProgress, true);
-    return checked;
-  }
   function post(
     segments: string[],
     list: Record<string, unknown>[],
     { signal, onProgress }: SendManyOptions,
   ): Promise<number> {
-    let requests = 0;
-    return inChunks(list, 10, "messages", async (chunk, done) => {
-      await request("POST", segments, {
-        body: chunk,
-        signal,
-        // A send whose messages all carry idempotency keys may safely run twice.
-        idempotent: segments[0] !== "import" &&
-          chunk.every((m) => m.type === "UserMessage"),
-      });
-      onProgress?.({
-        done: done + chunk.length,
-        total: list.length,
-        requests: ++requests,
-      });
-    });
+    return inChunks(
+      list,
+      10,
+      "messages",
+      (chunk) =>
+        request("POST", segments, {
+          body: chunk,
+          signal,
+          // A send whose messages all carry idempotency keys may safely run twice.
+          idempotent: segments[0] !== "import" &&
+            chunk.every((m) => m.type === "UserMessage"),
+        }),
+      { onProgress },
+    );
   }
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),
@@ -217,7 +204,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
     async send(conversationId, messages, options) {
       const what = "send messages";
       requireId(what, "conversationId", conversationId);
-      const checked = sendOptions(what, options);
+      const checked = checkChunkOptions(what, options);
       const list = checkMessages(what, messages, false).map((msg) =>
         msg.type === "UserMessage" && msg.idempotencyKey === undefined
           ? { ...msg, idempotencyKey: crypto.randomUUID() }
@@ -243,7 +230,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
     async import(conversationId, messages, options) {
       const what = "import messages";
       requireId(what, "conversationId", conversationId);
-      const checked = sendOptions(what, options);
+      const checked = checkChunkOptions(what, options);
       const list = checkMessages(what, messages, true);
       return {
         imported: list.length,

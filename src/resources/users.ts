@@ -6,14 +6,9 @@ import type {
   UserInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import {
-  requireFunction,
-  requireObject,
-  requireOptions,
-  show,
-} from "../_validate.ts";
+import { requireObject, show } from "../_validate.ts";
 import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
-import { inChunks } from "./_chunks.ts";
+import { checkChunkOptions, inChunks } from "./_chunks.ts";
 
 /** Progress of {@linkcode UsersResource.putMany}, after each chunk. */
 export interface PutManyProgress {
@@ -77,28 +72,22 @@ export function createUsersResource(request: RequestFn): UsersResource {
         requireObject(what, "usersById", usersById),
       );
       // Checked before the first chunk is sent, not when it is stored.
-      const { signal, onProgress } = requireOptions(
-        what,
-        options,
-      ) as PutManyOptions;
-      requireFunction(what, "options.onProgress", onProgress, true);
+      const { signal, onProgress } = checkChunkOptions(what, options);
       for (const [id, input] of entries) {
         if (!id) throw new TypeError(`Cannot ${what} as a user ID is empty`);
         requireObject(what, `usersById[${show(id)}]`, input);
       }
-      const total = entries.length;
-      let requests = 0;
-      await inChunks(entries, 100, "users", async (chunk, done) => {
-        await request("PUT", ["users"], {
-          body: Object.fromEntries(chunk),
-          signal,
-        });
-        onProgress?.({
-          done: done + chunk.length,
-          total,
-          requests: ++requests,
-        });
-      });
+      await inChunks(
+        entries,
+        100,
+        "users",
+        (chunk) =>
+          request("PUT", ["users"], {
+            body: Object.fromEntries(chunk),
+            signal,
+          }),
+        { onProgress },
+      );
     },
     list: listFn(request, "list users", 100, "users"),
     conversations: listFn(
