@@ -386,7 +386,16 @@ Deno.test("fault suite: figures per scenario, and no secret in any error, log or
   assert.deepEqual(findLeaks(sink, [SECRET], [JSON.stringify(rows)]), []);
 });
 
-Deno.test("messages.send() cut after TalkJS stored a chunk: resending from failedAt with error.chunk.idempotencyKeys stores each message once", async () => {
+/**
+ * An emulator holding user alice in conversation c1, and a client on it;
+ * `wrap` sits between the client and the emulator's fetch.
+ */
+async function aliceInC1(
+  options: {
+    retry?: false;
+    wrap?: (fetch: typeof globalThis.fetch) => typeof globalThis.fetch;
+  } = {},
+) {
   const emu = createEmulator({
     appId: APP,
     secretKey: SECRET,
@@ -396,32 +405,33 @@ Deno.test("messages.send() cut after TalkJS stored a chunk: resending from faile
     appId: APP,
     secretKey: SECRET,
     baseUrl: emu.baseUrl,
-    fetch: emu.fetch,
-    retry: false, // the cut surfaces instead of being retried
+    fetch: options.wrap ? options.wrap(emu.fetch) : emu.fetch,
+    ...(options.retry === false ? { retry: false } : {}),
   });
   await talk.users.put("alice", { name: "Alice" });
   await talk.conversations.put("c1", { participants: ["alice"] });
+  return { emu, talk };
+}
+
+Deno.test("messages.send() cut after TalkJS stored a chunk: resending from failedAt with error.chunk.idempotencyKeys stores each message once", async () => {
+  // The second POST (the second chunk) is stored, then its answer is cut;
+  // without retries the cut surfaces.
+  let posts = 0;
+  const { emu, talk } = await aliceInC1({
+    retry: false,
+    wrap: (fetch) => (input, init) => {
+      if (init?.method === "POST" && ++posts === 2) {
+        emu.faults.inject({ reset: true, path: "/conversations/c1/messages" });
+      }
+      return fetch(input, init);
+    },
+  });
   const messages = Array.from({ length: 30 }, (_, i) => ({
     type: "UserMessage" as const,
     sender: "alice",
     text: `m${i}`,
   }));
-  // The second chunk is stored, then its answer is cut.
-  let posts = 0;
-  const cutSecond: typeof emu.fetch = (input, init) => {
-    if (init?.method === "POST" && ++posts === 2) {
-      emu.faults.inject({ reset: true, path: "/conversations/c1/messages" });
-    }
-    return emu.fetch(input, init);
-  };
-  const cutting = createClient({
-    appId: APP,
-    secretKey: SECRET,
-    baseUrl: emu.baseUrl,
-    fetch: cutSecond,
-    retry: false,
-  });
-  const error = await cutting.messages.send("c1", messages).catch((e) => e);
+  const error = await talk.messages.send("c1", messages).catch((e) => e);
   assert.equal(error?.chunk?.failedAt, 10);
   assert.equal(emu.store.messages("c1").length, 20, "the cut chunk was stored");
   const keys = error.chunk.idempotencyKeys as string[];
@@ -436,19 +446,7 @@ Deno.test("messages.send() cut after TalkJS stored a chunk: resending from faile
 });
 
 Deno.test("messages.import() aborted between chunks: the last onProgress says how many were stored", async () => {
-  const emu = createEmulator({
-    appId: APP,
-    secretKey: SECRET,
-    rateLimit: false,
-  });
-  const talk = createClient({
-    appId: APP,
-    secretKey: SECRET,
-    baseUrl: emu.baseUrl,
-    fetch: emu.fetch,
-  });
-  await talk.users.put("alice", { name: "Alice" });
-  await talk.conversations.put("c1", { participants: ["alice"] });
+  const { emu, talk } = await aliceInC1();
   const history = Array.from({ length: 50 }, (_, i) => ({
     type: "UserMessage" as const,
     sender: "alice",
