@@ -38,16 +38,28 @@ interface Route {
   handler: Handler;
 }
 
+/** @internal A request matched to its endpoint, with the path's IDs. */
+export interface RouteMatch {
+  /** The stats key: `"GET /users/:userId"`. */
+  key: string;
+  route: Route;
+  params: Record<string, string>;
+}
+
 /** @internal The emulator's endpoints, callable from HTTP and from /batch. */
 export interface Router {
-  /** The stats key of a request: `"GET /users/:userId"`, or `"GET (no route)"`. */
-  routeKey(method: string, path: string): string;
-  /** Runs the endpoint for `path` (after `/v1/{appId}`, no query). */
+  /** The endpoint for `path` (after `/v1/{appId}`, no query), if any. */
+  match(method: string, path: string): RouteMatch | undefined;
+  /**
+   * Runs the endpoint for `path`: `found`, when the caller matched it
+   * already, else matched here.
+   */
   execute(
     method: string,
     path: string,
     query: URLSearchParams,
     body: unknown,
+    found?: RouteMatch,
   ): Promise<RouteResult>;
 }
 
@@ -778,10 +790,7 @@ export function createRouter(deps: RouterDeps): Router {
     compile("POST", "/batch", batch),
   ];
 
-  function match(
-    method: string,
-    path: string,
-  ): { route: Route; params: Record<string, string> } | undefined {
+  function match(method: string, path: string): RouteMatch | undefined {
     const parts = path.split("/").slice(1);
     for (const route of routes) {
       if (route.method !== method || route.segments.length !== parts.length) {
@@ -801,7 +810,7 @@ export function createRouter(deps: RouterDeps): Router {
           if (got === "") ok = false;
         } else if (want !== got) ok = false;
       }
-      if (ok) return { route, params };
+      if (ok) return { key: `${method} ${route.pattern}`, route, params };
     }
     return undefined;
   }
@@ -811,8 +820,8 @@ export function createRouter(deps: RouterDeps): Router {
     path: string,
     query: URLSearchParams,
     body: unknown,
+    found = match(method, path),
   ): Promise<RouteResult> {
-    const found = match(method, path);
     if (!found) {
       return {
         status: 404,
@@ -836,13 +845,5 @@ export function createRouter(deps: RouterDeps): Router {
     }
   }
 
-  return {
-    routeKey(method, path) {
-      const found = match(method, path);
-      return found
-        ? `${method} ${found.route.pattern}`
-        : `${method} (no route)`;
-    },
-    execute,
-  };
+  return { match, execute };
 }

@@ -5,7 +5,7 @@ import type { Conversation, Message, User } from "../types.ts";
 import { createFaultQueue, cutOff } from "./_faults.ts";
 import { errorResponse, json } from "./_http.ts";
 import { createRateLimit, type RateLimit } from "./_rate_limit.ts";
-import { createRouter } from "./_routes.ts";
+import { createRouter, type RouteMatch } from "./_routes.ts";
 import { createStore } from "./_store.ts";
 
 /**
@@ -423,6 +423,9 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // costs a listener (and a warning) on every request.
     const signal = () => req.signal;
     const found = /^\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
+    const route = found ? router.match(method, found[2] ?? "/") : undefined;
+    const key = route?.key ?? `${method} (no route)`;
+    stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
     if (!found) {
       return errorResponse(404, {
         path: `every path starts with /v1/{appId}: ${url.pathname}`,
@@ -459,7 +462,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           : { "retry-after": String(fault.retryAfter) },
       );
     } else {
-      response = await handle(req, method, pathAppId, path, url.searchParams);
+      response = await handle(
+        req,
+        method,
+        pathAppId,
+        path,
+        url.searchParams,
+        route,
+      );
     }
     return fault?.reset ? await cutOff(response) : response;
   }
@@ -470,6 +480,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     pathAppId: string,
     path: string,
     query: URLSearchParams,
+    route: RouteMatch | undefined,
   ): Promise<Response> {
     if (pathAppId !== appId) {
       return errorResponse(401, {
@@ -501,7 +512,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         }
       }
     }
-    const result = await router.execute(method, path, query, body);
+    const result = await router.execute(method, path, query, body, route);
     return json(result.status, result.body, result.headers);
   }
 
@@ -509,13 +520,6 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   app.all("*", async (c) => {
     const req = c.req.raw;
     stats.requests++;
-    const url = new URL(req.url);
-    const found = /^\/v1\/[^/]+(\/.*)?$/.exec(url.pathname);
-    const method = req.method.toUpperCase();
-    const route = found
-      ? router.routeKey(method, found[1] ?? "/")
-      : `${method} (no route)`;
-    stats.byRoute[route] = (stats.byRoute[route] ?? 0) + 1;
     let response: Response;
     try {
       response = await serve(req);
