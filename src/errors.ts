@@ -117,6 +117,11 @@ export interface ChunkFailure {
    * enumerable.
    */
   idempotencyKeys?: (string | undefined)[];
+  /**
+   * `messages.send()` only: the IDs TalkJS answered for the messages before
+   * the failed chunk (`failedAt` of them), in input order. Not enumerable.
+   */
+  ids?: string[];
 }
 
 /**

@@ -43,6 +43,21 @@ export function json(
   });
 }
 
+/**
+ * What TalkJS answers a successful write: `{}`, except a message send, which
+ * answers one `{ id }` per message, in order.
+ */
+export function talkJsDefault(req: Recorded): Response {
+  if (
+    req.method === "POST" && /\/conversations\/[^/]+\/messages$/.test(req.path)
+  ) {
+    const sent = JSON.parse(req.body) as unknown[];
+    return json(sent.map((_, i) => ({ id: `msg_${requestCount++}_${i}` })));
+  }
+  return json({});
+}
+let requestCount = 0;
+
 /** A responder that cuts the connection mid-body. */
 export const cutBody = (): typeof CUT => CUT;
 
@@ -148,7 +163,7 @@ export function serveTcp(
 export function startFakeServer(): FakeServer {
   const requests: Recorded[] = [];
   const scripted: Responder[] = [];
-  let fallback: Responder = () => json({});
+  let fallback: Responder = talkJsDefault;
   async function handle(conn: Deno.Conn): Promise<void> {
     for (;;) {
       const req = await readRequest(conn);

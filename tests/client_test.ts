@@ -13,7 +13,12 @@ import {
 } from "../src/errors.ts";
 import { createLimiter } from "../src/limiter.ts";
 import { createManualClock } from "../src/manual_clock.ts";
-import { cutBody, json, startFakeServer } from "./_fake_server.ts";
+import {
+  cutBody,
+  json,
+  startFakeServer,
+  talkJsDefault,
+} from "./_fake_server.ts";
 
 const APP = "tApp";
 const SECRET = "sk_test_0123456789abcdefSECRET";
@@ -297,7 +302,7 @@ for (const [name, call, method, path, body] of endpoints) {
     await using server = startFakeServer();
     server.setDefault((r) => {
       if (r.path.endsWith("/batch")) return json([[1, 200, U]]);
-      if (r.method !== "GET") return json({});
+      if (r.method !== "GET") return talkJsDefault(r);
       if (r.path.includes("/messages/")) return json(M);
       if (r.path.includes("?") || r.path.endsWith("/users")) {
         return json({ data: [U] });

@@ -74,6 +74,11 @@ async function scenario(talk: TalkJsClient, emu: Emulator): Promise<void> {
   assert.equal(messages.length, 24);
   assert.equal(messages[0]!.text, "system");
   assert.equal(messages.at(-1)!.text, "m0");
+  assert.deepEqual(
+    sent.ids,
+    messages.slice(1).reverse().map((m) => m.id),
+    "send() answers each message's ID, in order, across chunks",
+  );
   const first = messages.at(-1)!;
   await talk.messages.edit("c 1", first.id, { text: "edited" });
   const edited = await talk.messages.get("c 1", first.id);
@@ -85,15 +90,16 @@ async function scenario(talk: TalkJsClient, emu: Emulator): Promise<void> {
   assert.equal(imported.data[0]!.createdAt, 1_000);
   assert.equal(imported.data[0]!.origin, "import");
 
-  // A resent key stores nothing new.
-  const key = sent.idempotencyKeys[0]!;
-  await talk.messages.send("c 1", {
+  // A resent key stores nothing new, and answers the ID stored then.
+  const key = sent.idempotencyKeys[1]!;
+  const resent = await talk.messages.send("c 1", {
     type: "UserMessage",
-    sender: "u/2",
-    text: "m0",
+    sender: "alice",
+    text: "m1",
     idempotencyKey: key,
   });
   assert.equal(emu.store.messages("c 1").length, 23);
+  assert.deepEqual(resent.ids, [sent.ids[1]]);
 
   // Notifications and batch
   await talk.conversations.notify("c 1", {

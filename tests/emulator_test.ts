@@ -562,8 +562,10 @@ Deno.test("createEmulator() stores sent messages from participants only", async 
     { type: "UserMessage", sender: "alice", text: "Hi", custom: { k: "v" } },
     { type: "SystemMessage", text: "Bob joined" },
   ]);
-  assert.deepEqual([sent.status, sent.body], [200, {}]);
   const [m1, m2] = h.emu.store.messages("c1") as [Message, Message];
+  assert.deepEqual([sent.status, sent.body], [200, [{ id: m1.id }, {
+    id: m2.id,
+  }]], "one { id } per message, in order");
   assert.equal(m1.senderId, "alice");
   assert.equal(m1.origin, "rest");
   assert.equal(m1.createdAt, 5_000);
@@ -583,20 +585,25 @@ Deno.test("createEmulator() deduplicates sends by idempotencyKey", async () => {
     text: "once",
     idempotencyKey: "k1",
   };
-  assert.deepEqual(
-    (await h.call("POST", "/conversations/c1/messages", [msg])).body,
-    {},
-  );
+  const first = await h.call("POST", "/conversations/c1/messages", [msg]);
+  const [stored] = h.emu.store.messages("c1") as [Message];
+  assert.deepEqual(first.body, [{ id: stored.id }]);
   const again = await h.call("POST", "/conversations/c1/messages", [msg, {
     ...msg,
     idempotencyKey: "k2",
   }]);
-  assert.deepEqual([again.status, again.body], [200, {}]);
+  const [, second] = h.emu.store.messages("c1") as [Message, Message];
+  assert.deepEqual(
+    [again.status, again.body],
+    [200, [{ id: stored.id }, { id: second.id }]],
+    "a known key answers the ID stored then",
+  );
   assert.deepEqual(h.emu.store.messages("c1").map((m) => m.text), [
     "once",
     "once",
   ]);
-  await h.call("POST", "/conversations/c1/messages", [msg, msg]);
+  const twice = await h.call("POST", "/conversations/c1/messages", [msg, msg]);
+  assert.deepEqual(twice.body, [{ id: stored.id }, { id: stored.id }]);
   assert.equal(h.emu.store.messages("c1").length, 2);
 });
 

@@ -436,6 +436,11 @@ Deno.test("messages.send() cut after TalkJS stored a chunk: resending from faile
   assert.equal(emu.store.messages("c1").length, 20, "the cut chunk was stored");
   const keys = error.chunk.idempotencyKeys as string[];
   assert.equal(keys.length, 30);
+  assert.deepEqual(
+    error.chunk.ids,
+    emu.store.messages("c1").slice(0, 10).map((m) => m.id),
+    "the IDs of the chunk answered before the cut",
+  );
 
   await talk.messages.send(
     "c1",

@@ -572,9 +572,16 @@ export function createRouter(deps: RouterDeps): Router {
     });
     assertValid(found);
     const now = clock.now();
+    // TalkJS answers one `{ id }` per message, in order; a message whose
+    // idempotency key was seen before answers the ID stored then.
+    const ids: { id: string }[] = [];
     for (const item of items as Record<string, unknown>[]) {
       const key = item.idempotencyKey as string | undefined;
-      if (key !== undefined && conv.keys.has(key)) continue;
+      const known = key === undefined ? undefined : conv.keys.get(key);
+      if (known !== undefined) {
+        ids.push({ id: known });
+        continue;
+      }
       const system = item.type === "SystemMessage";
       const m = newMessage(conv, {
         type: system ? "SystemMessage" : "UserMessage",
@@ -588,8 +595,9 @@ export function createRouter(deps: RouterDeps): Router {
       });
       store.addMessage(conv, m);
       if (key !== undefined) conv.keys.set(key, m.id);
+      ids.push({ id: m.id });
     }
-    return {};
+    return ids;
   }
 
   function importMessages({ params, body }: RouteContext): unknown {

@@ -79,7 +79,7 @@ export async function inChunks<T>(
  */
 export function addToChunk(
   error: unknown,
-  name: "results" | "idempotencyKeys",
+  name: "results" | "idempotencyKeys" | "ids",
   value: unknown[],
 ): void {
   if (error instanceof TalkJsError && error.chunk) {

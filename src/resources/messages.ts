@@ -5,7 +5,8 @@ import type {
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
-import { fail, requireId, requireObject } from "../_validate.ts";
+import { fail, requireId, requireObject, show } from "../_validate.ts";
+import { TalkJsApiError } from "../errors.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
 import { addToChunk, checkChunkOptions, inChunks } from "./_chunks.ts";
 
@@ -21,6 +22,11 @@ export interface SendResult {
   sent: number;
   /** Requests made, one per chunk of up to 10. */
   requests: number;
+  /**
+   * The ID TalkJS answered for each message, in input order (for a message
+   * whose idempotency key TalkJS had seen, the ID stored then).
+   */
+  ids: string[];
   /** The idempotency key each message was sent with, in input order (`undefined` for system messages). */
   idempotencyKeys: (string | undefined)[];
 }
@@ -174,27 +180,61 @@ function checkMessages(
   });
 }
 
+/**
+ * The IDs of a send's answer: TalkJS answers `[{ id }, …]`, one per message
+ * sent, in order. Anything else is an unexpected answer (the messages were
+ * stored: resending with the same idempotency keys stores nothing twice).
+ */
+function messageIds(
+  answer: unknown,
+  count: number,
+  segments: string[],
+): string[] {
+  const ids = Array.isArray(answer)
+    ? answer.map((item) => (item as { id?: unknown } | null)?.id)
+    : [];
+  if (ids.length !== count || ids.some((id) => typeof id !== "string")) {
+    throw new TalkJsApiError({
+      status: 200,
+      method: "POST",
+      path: segments.join("/"),
+      body: `expected one { id } per message sent (${count}), got ${
+        show(answer)
+      }`,
+    });
+  }
+  return ids as string[];
+}
+
 /** Creates the messages resource over a request function. */
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
-  /** Posts `list` to `segments` in chunks of 10, in order; answers the number of requests. */
+  /**
+   * Posts `list` to `segments` in chunks of 10, in order; answers the number
+   * of requests. Each chunk's answer goes to `answered`.
+   */
   function post(
     segments: string[],
     list: Record<string, unknown>[],
     { signal, onProgress }: SendManyOptions,
+    answered: (answer: unknown, chunk: Record<string, unknown>[]) => void =
+      () => {},
   ): Promise<number> {
     return inChunks(
       list,
       10,
       "messages",
-      (chunk) =>
-        request("POST", segments, {
-          body: chunk,
-          signal,
-          // A send whose messages all carry idempotency keys may safely run twice.
-          idempotent: segments[0] !== "import" &&
-            chunk.every((m) => m.type === "UserMessage"),
-        }),
+      async (chunk) =>
+        answered(
+          await request("POST", segments, {
+            body: chunk,
+            signal,
+            // A send whose messages all carry idempotency keys may safely run twice.
+            idempotent: segments[0] !== "import" &&
+              chunk.every((m) => m.type === "UserMessage"),
+          }),
+          chunk,
+        ),
       { onProgress },
     );
   }
@@ -213,19 +253,20 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       const idempotencyKeys = list.map((m) =>
         m.type === "UserMessage" ? m.idempotencyKey as string : undefined
       );
+      const segments = ["conversations", conversationId, "messages"];
+      const ids: string[] = [];
       let requests: number;
       try {
-        requests = await post(
-          ["conversations", conversationId, "messages"],
-          list,
-          checked,
-        );
+        requests = await post(segments, list, checked, (answer, chunk) => {
+          ids.push(...messageIds(answer, chunk.length, segments));
+        });
       } catch (error) {
         // Resending from failedAt with these keys stores nothing twice.
         addToChunk(error, "idempotencyKeys", idempotencyKeys);
+        addToChunk(error, "ids", ids);
         throw error;
       }
-      return { sent: list.length, requests, idempotencyKeys };
+      return { sent: list.length, requests, ids, idempotencyKeys };
     },
     async import(conversationId, messages, options) {
       const what = "import messages";
