@@ -522,8 +522,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     }
     operations.forEach((op, i) => {
       const name = `operations[${i}]`;
-      if (!Array.isArray(op) || op.length < 3 || op.length > 4) {
-        fail(what, name, "[seq, method, path, payload?]", op);
+      if (!Array.isArray(op) || op.length < 3 || op.length > 5) {
+        fail(what, name, "[seq, method, path, payload?, options?]", op);
       }
       if (!METHODS.has(op[1])) {
         fail(what, name + "[1]", "an HTTP method", op[1]);
@@ -531,7 +531,10 @@ export function createClient(options: ClientOptions): TalkJsClient {
       if (typeof op[2] !== "string" || !op[2].startsWith("/")) {
         fail(what, name + "[2]", `a path starting with "/"`, op[2]);
       }
-      if (op.length === 4) toJson(`${what} (${name})`, op[3]);
+      if (op.length >= 4) toJson(`${what} (${name})`, op[3]);
+      if (op.length === 5 && (typeof op[4] !== "object" || !op[4])) {
+        fail(what, name + "[4]", "an options object", op[4]);
+      }
     });
     const { signal } = requireOptions(what, batchOptions);
     const results: BatchResult[] = [];

@@ -409,7 +409,10 @@ export interface NotificationInput {
 }
 
 /**
- * One operation of `POST /batch`: `[seq, method, path, payload?]`, path relative to `/v1/{appId}`.
+ * One operation of `POST /batch`: `[seq, method, path, payload?, options?]`,
+ * path relative to `/v1/{appId}`. A GET's payload holds its query parameters
+ * (`{ limit: 5 }`); `options` may pin the operation's API version
+ * (`{ api_version: "2021-02-09" }`).
  *
  * @example Create several users in one request
  * ```ts
@@ -438,7 +441,25 @@ export type BatchOperation =
     method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE",
     path: string,
     payload: unknown,
+  ]
+  | [
+    seq: string | number,
+    method: "GET" | "PUT" | "POST" | "PATCH" | "DELETE",
+    path: string,
+    payload: unknown,
+    options: BatchOperationOptions,
   ];
+
+/**
+ * The fifth element of a `/batch` operation: options for that operation
+ * alone.
+ */
+export interface BatchOperationOptions {
+  /** The API version this operation runs under, like `TalkJS-REST-Version`: `"2021-02-09"`. */
+  api_version?: string;
+  /** Options TalkJS adds later pass through untouched. */
+  [option: string]: unknown;
+}
 
 /**
  * One result of `POST /batch`: `[seq, status, body]`.

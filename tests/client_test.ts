@@ -13,6 +13,7 @@ import {
 } from "../src/errors.ts";
 import { createLimiter } from "../src/limiter.ts";
 import { createManualClock } from "../src/manual_clock.ts";
+import type { BatchOperation } from "../src/types.ts";
 import {
   cutBody,
   json,
@@ -711,6 +712,27 @@ Deno.test("batch() sends 10 operations per request, one request per second", asy
     talk.batch([[1, "GET", "users"]] as never),
     /must be a path starting with "\/"/,
   );
+});
+
+Deno.test("batch() sends TalkJS's five-element operations as given, and refuses a sixth element or non-object options", async () => {
+  await using server = startFakeServer();
+  server.setDefault(() => json([[1, 200, {}], [2, 200, {}]]));
+  const talk = client(server.url);
+  const ops: BatchOperation[] = [
+    [1, "GET", "/conversations", { limit: 5 }, { api_version: "2021-02-09" }],
+    [2, "PUT", "/users/u1", { name: "A" }, { api_version: "2021-01-01" }],
+  ];
+  await talk.batch(ops);
+  assert.deepEqual(JSON.parse(server.requests[0]!.body), ops);
+  await assert.rejects(
+    talk.batch([[1, "GET", "/users", {}, {}, "x"]] as never),
+    /operations\[0\]/,
+  );
+  await assert.rejects(
+    talk.batch([[1, "GET", "/users", {}, "2021-02-09"]] as never),
+    /operations\[0\]\[4\]/,
+  );
+  assert.equal(server.requests.length, 1);
 });
 
 Deno.test("request() treats a 200 that is not JSON as a TalkJsApiError, never a success", async () => {

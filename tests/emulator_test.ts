@@ -876,6 +876,40 @@ Deno.test("createEmulator() runs /batch operations through the same routes", asy
   );
 });
 
+Deno.test("createEmulator() takes a /batch operation's fifth element (options) and a GET's payload as its query", async () => {
+  const h = setup();
+  await h.call("PUT", "/users", { a: { name: "A" }, b: { name: "B" } });
+  const res = await h.call("POST", "/batch", [
+    [1, "GET", "/users", { limit: 1 }],
+    [2, "GET", "/users/a", {}, { api_version: "2021-02-09" }],
+    [3, "PUT", "/users/c", { name: "C" }, { api_version: "2021-01-01" }],
+    [4, "GET", "/users", { limit: 500 }],
+  ]);
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body.map((r: unknown[]) => [r[0], r[1]]), [
+    [1, 200],
+    [2, 200],
+    [3, 200],
+    [4, 400],
+  ]);
+  assert.equal(res.body[0][2].data.length, 1, "the payload's limit applied");
+  assert.equal(res.body[1][2].name, "A");
+  assert.ok(res.body[3][2].reasons.limit);
+  for (
+    const bad of [
+      [1, "GET", "/users", "limit=1"],
+      [1, "GET", "/users", {}, "2021-02-09"],
+      [1, "GET", "/users", {}, {}, "extra"],
+    ]
+  ) {
+    assert.equal(
+      (await h.call("POST", "/batch", [bad])).status,
+      400,
+      JSON.stringify(bad),
+    );
+  }
+});
+
 Deno.test("createEmulator() limits /batch to 1 request/s without counting operations against the main limit", async () => {
   const clock = createManualClock(0);
   const h = setup({ clock, rateLimit: { burst: 3, perSecond: 1 } });

@@ -706,17 +706,23 @@ export function createRouter(deps: RouterDeps): Router {
     const ops = requireArray(body, 10);
     const found: [string, string][] = [];
     ops.forEach((op, i) => {
-      const ok = Array.isArray(op) && (op.length === 3 || op.length === 4) &&
+      const ok = Array.isArray(op) && op.length >= 3 && op.length <= 5 &&
         (typeof op[0] === "string" || typeof op[0] === "number") &&
         typeof op[1] === "string" &&
         BATCH_METHODS.includes(op[1].toUpperCase()) &&
-        typeof op[2] === "string" && op[2].startsWith("/");
+        typeof op[2] === "string" && op[2].startsWith("/") &&
+        (op.length < 5 || isObject(op[4])) &&
+        // A GET's payload is its query parameters.
+        (op[1].toUpperCase() !== "GET" || op[3] === undefined ||
+          isObject(op[3]));
       if (!ok) {
         found.push([
           `[${i}]`,
-          `must be [seq, method, path, payload?] with method one of ${
+          `must be [seq, method, path, payload?, options?] with method one of ${
             BATCH_METHODS.join(", ")
-          } and a path starting with "/": current value is ${show(op)}`,
+          }, a path starting with "/", a GET's payload an object of query parameters and options an object: current value is ${
+            show(op)
+          }`,
         ]);
       }
     });
@@ -736,12 +742,22 @@ export function createRouter(deps: RouterDeps): Router {
       const [seq, method, target, payload] = op;
       const url = new URL(target, "http://batch.invalid");
       const m = method.toUpperCase();
+      if (m === "GET" && payload !== undefined) {
+        for (const [k, v] of Object.entries(payload as object)) {
+          url.searchParams.set(k, String(v));
+        }
+      }
       const result = url.pathname === "/batch"
         ? {
           status: 400,
           body: errorBody(400, { path: "a batch cannot contain /batch" }),
         }
-        : await execute(m, url.pathname, url.searchParams, payload);
+        : await execute(
+          m,
+          url.pathname,
+          url.searchParams,
+          m === "GET" ? undefined : payload,
+        );
       results.push([seq, result.status, result.body]);
     }
     return results;
