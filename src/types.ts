@@ -95,8 +95,8 @@ export interface UserInput {
   role?: string | null;
   /** Locale; `null` clears. */
   locale?: string | null;
-  /** Free-form string fields, merged. */
-  custom?: Record<string, string>;
+  /** Free-form string fields, merged: a `null` value removes its key, `null` removes every key. */
+  custom?: Record<string, string | null> | null;
 }
 
 /**
@@ -207,8 +207,8 @@ export interface ConversationInput {
   subject?: string | null;
   /** Welcome messages; `null` clears. */
   welcomeMessages?: string[] | null;
-  /** Free-form string fields, merged. */
-  custom?: Record<string, string>;
+  /** Free-form string fields, merged: a `null` value removes its key, `null` removes every key. */
+  custom?: Record<string, string | null> | null;
   /** Photo URL; `null` clears. */
   photoUrl?: string | null;
 }

@@ -255,6 +255,27 @@ Deno.test("createEmulator() creates users with the clock's time and merges only 
   );
 });
 
+Deno.test("createEmulator() clears every custom field of a user or a conversation on custom: null", async () => {
+  const h = setup();
+  await h.call("PUT", "/users/alice", {
+    name: "A",
+    custom: { a: "1", b: "2" },
+  });
+  await h.call("PUT", "/conversations/c1", { custom: { a: "1" } });
+  assert.equal(
+    (await h.call("PUT", "/users/alice", { custom: null })).status,
+    200,
+  );
+  assert.equal(
+    (await h.call("PUT", "/conversations/c1", { custom: null })).status,
+    200,
+  );
+  assert.deepEqual((await h.call("GET", "/users/alice")).body.custom, {});
+  assert.deepEqual((await h.call("GET", "/conversations/c1")).body.custom, {});
+  const bad = await h.call("PUT", "/users/alice", { custom: { a: 1 } });
+  assert.deepEqual(Object.keys(bad.body.reasons), ["custom"]);
+});
+
 Deno.test("createEmulator() answers 400 naming the field for bad users and 404 for unknown ones", async () => {
   const h = setup();
   const noName = await h.call("PUT", "/users/bob", {

@@ -79,7 +79,7 @@ const USER_SCHEMA: Record<string, Check> = {
   welcomeMessage: checks.nullableString,
   role: checks.nullableString,
   locale: checks.nullableString,
-  custom: checks.customPatch,
+  custom: checks.nullableCustomPatch,
 };
 
 const CONVERSATION_SCHEMA: Record<string, Check> = {
@@ -87,7 +87,7 @@ const CONVERSATION_SCHEMA: Record<string, Check> = {
   subject: checks.nullableString,
   photoUrl: checks.nullableString,
   welcomeMessages: checks.nullableStringArray,
-  custom: checks.customPatch,
+  custom: checks.nullableCustomPatch,
 };
 
 const USER_MESSAGE_SCHEMA: Record<string, Check> = {
@@ -229,7 +229,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (key === "custom") {
         user.custom = mergeCustom(
           user.custom ?? {},
-          value as Record<string, unknown>,
+          value as Record<string, unknown> | null,
         );
       } else {(user as unknown as Record<string, unknown>)[key] =
           structuredClone(value);}
@@ -426,7 +426,7 @@ export function createRouter(deps: RouterDeps): Router {
     if (input.custom !== undefined) {
       conv.custom = mergeCustom(
         conv.custom,
-        input.custom as Record<string, unknown>,
+        input.custom as Record<string, unknown> | null,
       );
     }
     for (const userId of (input.participants as string[] | undefined) ?? []) {

@@ -29,6 +29,10 @@ function check(ok: (v: unknown) => boolean, rule: string): Check {
 const isStringArray = (v: unknown): boolean =>
   Array.isArray(v) && v.every((s) => typeof s === "string");
 
+const isCustomPatch = (v: unknown): boolean =>
+  isObject(v) &&
+  Object.values(v).every((x) => typeof x === "string" || x === null);
+
 /** @internal Checks by name. */
 export const checks = {
   nonEmptyString: check(
@@ -50,12 +54,16 @@ export const checks = {
     "an array of non-empty strings",
   ),
   stringArray: check(isStringArray, "an array of strings"),
-  /** Custom fields of users and conversations: `null` removes a key. */
-  customPatch: check(
-    (v) =>
-      isObject(v) &&
-      Object.values(v).every((x) => typeof x === "string" || x === null),
-    "an object of string (or null) values",
+  /** Custom fields of a message edit: `null` removes a key. */
+  customPatch: check(isCustomPatch, "an object of string (or null) values"),
+  /**
+   * Custom fields of users and conversations: `null` removes a key, and
+   * `null` for the whole object removes every key (TalkJS's anonymise
+   * example sends it).
+   */
+  nullableCustomPatch: check(
+    (v) => v === null || isCustomPatch(v),
+    "an object of string (or null) values, or null",
   ),
   custom: check(
     (v) => isObject(v) && Object.values(v).every((x) => typeof x === "string"),
@@ -142,11 +150,12 @@ export function requireArray(
   return value;
 }
 
-/** @internal Merges custom fields; `null` removes a key. */
+/** @internal Merges custom fields; `null` removes a key, a `null` patch every key. */
 export function mergeCustom(
   target: Record<string, string>,
-  patch: Record<string, unknown>,
+  patch: Record<string, unknown> | null,
 ): Record<string, string> {
+  if (patch === null) return {};
   const out = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
