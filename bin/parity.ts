@@ -1,0 +1,90 @@
+/**
+ * The parity check: `deno task parity` runs one scripted scenario covering
+ * every endpoint against your TalkJS **test** app and against the emulator,
+ * and prints every difference in status code, answer shape (field names and
+ * types, not values) and the order of lists. Its output is how the
+ * emulator's remaining differences from TalkJS get found.
+ *
+ * ```sh
+ * TALKJS_APP_ID=… TALKJS_SECRET_KEY=sk_test_… npx -y deno@2.9.6 task parity
+ * ```
+ *
+ * The scenario's records carry a unique `parity-…` prefix; conversations are
+ * deleted afterwards and users (which the REST API cannot delete) emptied and
+ * renamed `[deleted]`. A `sk_live_` key is refused: run it on a test app.
+ * `TALKJS_BASE_URL` points it elsewhere than `https://api.talkjs.com`.
+ * Exit code: 0 without differences, 1 with, 2 for bad configuration.
+ *
+ * @module
+ */
+import { createEmulator } from "../testing.ts";
+import { compareRuns, runScenario, uniquePrefix } from "./_parity.ts";
+
+const USAGE =
+  `Usage: TALKJS_APP_ID=… TALKJS_SECRET_KEY=sk_test_… deno task parity [--verbose]
+Runs one scenario against TalkJS (or TALKJS_BASE_URL) and the emulator, and
+prints every difference in status code, answer shape and list order.`;
+
+function exitWith(message: string, code: number): never {
+  console.error(message);
+  Deno.exit(code);
+}
+
+if (import.meta.main) {
+  const args = [...Deno.args];
+  if (args.includes("--help") || args.includes("-h")) {
+    console.log(USAGE);
+    Deno.exit(0);
+  }
+  const verbose = args.includes("--verbose");
+  const unknown = args.filter((a) => a !== "--verbose");
+  if (unknown.length) exitWith(`Unknown argument: ${unknown[0]}\n${USAGE}`, 2);
+  const appId = Deno.env.get("TALKJS_APP_ID");
+  const secretKey = Deno.env.get("TALKJS_SECRET_KEY");
+  const baseUrl = Deno.env.get("TALKJS_BASE_URL") || "https://api.talkjs.com";
+  if (!appId || !secretKey) {
+    exitWith(
+      `TALKJS_APP_ID and TALKJS_SECRET_KEY must be set (a test app).\n${USAGE}`,
+      2,
+    );
+  }
+  if (secretKey.startsWith("sk_live_")) {
+    exitWith(
+      "Refusing a sk_live_ key: the parity check writes records. Use your test app's sk_test_ key.",
+      2,
+    );
+  }
+  const prefix = uniquePrefix();
+  const log = verbose ? (line: string) => console.error(line) : undefined;
+  console.log(`Parity check, records prefixed ${prefix}`);
+  const real = await runScenario(
+    { name: "TalkJS", appId, secretKey, baseUrl },
+    prefix,
+    log,
+  );
+  const emu = createEmulator({ appId, secretKey });
+  const emulated = await runScenario(
+    {
+      name: "emulator",
+      appId,
+      secretKey,
+      baseUrl: emu.baseUrl,
+      fetch: emu.fetch,
+    },
+    prefix,
+    log,
+  );
+  const differences = compareRuns(real, emulated, ["TalkJS", "emulator"]);
+  console.log(
+    `${real.length} steps against ${baseUrl}, ${emulated.length} against the emulator.`,
+  );
+  if (!differences.length) {
+    console.log("No differences.");
+    Deno.exit(0);
+  }
+  console.log(`${differences.length} differences:`);
+  for (const d of differences) {
+    console.log(`- ${d.step} (${d.endpoint}): ${d.what}`);
+  }
+  Deno.exit(1);
+}
