@@ -509,8 +509,8 @@ Deno.test("users.* refuse wrong types, empty IDs, . and .., bad limits before se
       /'userId'/,
     ],
     [
-      "conversations({limit: 31})",
-      () => talk.users.conversations({ userId: "u", limit: 31 }),
+      "conversations({limit: 101})",
+      () => talk.users.conversations({ userId: "u", limit: 101 }),
       RangeError,
       /'limit'/,
     ],
@@ -569,8 +569,8 @@ Deno.test("conversations.* and participants.* refuse wrong types and empty IDs b
       /"\.\."/,
     ],
     [
-      "list({limit: 31})",
-      () => talk.conversations.list({ limit: 31 }),
+      "list({limit: 101})",
+      () => talk.conversations.list({ limit: 101 }),
       RangeError,
       /'limit'/,
     ],

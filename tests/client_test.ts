@@ -584,7 +584,7 @@ Deno.test("list methods validate limit per resource before sending", async () =>
     message:
       "Cannot list users as 'limit' must be an integer from 1 to 100: current value is 101",
   });
-  await assert.rejects(talk.conversations.list({ limit: 31 }), RangeError);
+  await assert.rejects(talk.conversations.list({ limit: 101 }), RangeError);
   await assert.rejects(
     talk.messages.list({ conversationId: "c", limit: 0 }),
     RangeError,
@@ -594,8 +594,8 @@ Deno.test("list methods validate limit per resource before sending", async () =>
   await assert.rejects(talk.users.list({ limit: "5" as never }), TypeError);
   await assert.rejects(talk.messages.list({} as never), /'conversationId'/);
   assert.equal(talk.users.list.maxLimit, 100);
-  assert.equal(talk.conversations.list.maxLimit, 30);
-  assert.equal(talk.users.conversations.maxLimit, 30);
+  assert.equal(talk.conversations.list.maxLimit, 100);
+  assert.equal(talk.users.conversations.maxLimit, 100);
   assert.equal(talk.messages.list.maxLimit, 100);
   assert.equal(server.requests.length, 0);
 });

@@ -423,7 +423,7 @@ Deno.test("createEmulator() deletes a conversation with its messages", async () 
   });
 });
 
-Deno.test("createEmulator() lists conversations with limit up to 30 and lastMessage filters", async () => {
+Deno.test("createEmulator() lists conversations with limit up to 100 (as TalkJS's export example uses) and lastMessage filters", async () => {
   const clock = createManualClock(0);
   const h = setup({ clock });
   await h.call("PUT", "/users/alice", { name: "Alice" });
@@ -455,7 +455,11 @@ Deno.test("createEmulator() lists conversations with limit up to 30 and lastMess
     "c1",
     "c0",
   ]);
-  assert.equal((await h.call("GET", "/conversations?limit=31")).status, 400);
+  assert.equal(
+    (await h.call("GET", "/conversations?limit=100")).body.data.length,
+    35,
+  );
+  assert.equal((await h.call("GET", "/conversations?limit=101")).status, 400);
   assert.equal(
     (await h.call("GET", "/conversations?startingAfter=zzz")).status,
     400,
@@ -810,7 +814,7 @@ Deno.test("createEmulator() validates and records notifications", async () => {
   ]);
 });
 
-Deno.test("createEmulator() lists a user's conversations with unreadsOnly and limit up to 30", async () => {
+Deno.test("createEmulator() lists a user's conversations with unreadsOnly and limit up to 100", async () => {
   const clock = createManualClock(0);
   const h = setup({ clock });
   await seedConversation(h, "c1");
@@ -842,7 +846,7 @@ Deno.test("createEmulator() lists a user's conversations with unreadsOnly and li
   );
   assert.deepEqual(paged.body.data.map((c: Conversation) => c.id), ["c1"]);
   assert.equal(
-    (await h.call("GET", "/users/alice/conversations?limit=31")).status,
+    (await h.call("GET", "/users/alice/conversations?limit=101")).status,
     400,
   );
   assert.equal(

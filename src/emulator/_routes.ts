@@ -328,7 +328,7 @@ export function createRouter(deps: RouterDeps): Router {
     scope: ConversationRecord[] | undefined,
     extra?: (conv: ConversationRecord) => boolean,
   ): { data: Conversation[] } {
-    const limit = parseLimit(query, 30);
+    const limit = parseLimit(query, 100);
     const after = startingAfter(query);
     const before = parseNumber(query, "lastMessageBefore");
     const since = parseNumber(query, "lastMessageAfter");

@@ -27,7 +27,7 @@ export interface ConversationsResource {
     conversationId: string,
     options?: { signal?: AbortSignal },
   ): Promise<void>;
-  /** `GET /conversations`, newest first, up to 30 a page. */
+  /** `GET /conversations`, by last activity (API version 2021-02-09 on), up to 100 a page. */
   readonly list: ListFn<Conversation, ConversationFilters>;
   /** `POST /conversations/{id}/notifications`: email or SMS notifications now. */
   notify(
@@ -69,7 +69,7 @@ export function createConversationsResource(
     list: listFn(
       request,
       "list conversations",
-      30,
+      100,
       "conversations",
       CONVERSATION_FILTERS,
     ),

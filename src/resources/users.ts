@@ -57,7 +57,7 @@ export interface UsersResource {
   ): Promise<void>;
   /** `GET /users`, newest first, up to 100 a page. */
   readonly list: ListFn<User>;
-  /** `GET /users/{userId}/conversations`, up to 30 a page. */
+  /** `GET /users/{userId}/conversations`, up to 100 a page. */
   readonly conversations: ListFn<Conversation, UserConversationsParams>;
 }
 
@@ -93,7 +93,7 @@ export function createUsersResource(request: RequestFn): UsersResource {
     conversations: listFn(
       request,
       "list a user's conversations",
-      30,
+      100,
       "users/:userId/conversations",
       ["unreadsOnly", ...CONVERSATION_FILTERS],
     ),
