@@ -166,7 +166,12 @@ try {
     await saveState();
   }
   if (state.phase === "conversations") {
-    await exportList("conversations", talk.conversations.list, {});
+    // By creation: a conversation that gets a message during the export
+    // would move in the default order (last activity) and be missed or
+    // exported twice.
+    await exportList("conversations", talk.conversations.list, {
+      orderBy: "createdAt",
+    });
     state.phase = "messages";
     delete state.cursor;
     await saveState();

@@ -560,8 +560,11 @@ export type ListFn<T, P = {}> =
 
 /**
  * Extra filters of `GET /conversations` and `GET /users/{id}/conversations`.
+ * From API version 2021-02-09 (TalkJS's changelog) these lists are ordered
+ * by last activity, latest first, by default; before it, by creation,
+ * newest first, and `orderBy`, `orderDirection` and `offsetTs` are not taken.
  *
- * @example List conversations by their latest message
+ * @example List conversations by creation, oldest first
  * ```ts
  * import { createClient, type ConversationFilters } from "@unofficial/talkjs-rest";
  * import { createEmulator } from "@unofficial/talkjs-rest/testing";
@@ -569,12 +572,13 @@ export type ListFn<T, P = {}> =
  * const emu = createEmulator();
  * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
  *
- * await talk.conversations.put("busy", { subject: "Busy" });
- * await talk.conversations.put("quiet", { subject: "Quiet" });
- * await talk.messages.send("busy", { type: "SystemMessage", text: "Ping" });
- * const filters: ConversationFilters = { orderBy: "lastMessageTs", orderDirection: "DESC" };
+ * await talk.conversations.put("first", { subject: "First" });
+ * await talk.conversations.put("second", { subject: "Second" });
+ * await talk.messages.send("first", { type: "SystemMessage", text: "Ping" });
+ * console.log((await talk.conversations.list()).data.map((c) => c.id)); // [ "first", "second" ]
+ * const filters: ConversationFilters = { orderBy: "createdAt", orderDirection: "ASC" };
  * const { data } = await talk.conversations.list({ ...filters, limit: 10 });
- * console.log(data.map((c) => c.id)); // [ "busy", "quiet" ]
+ * console.log(data.map((c) => c.id)); // [ "first", "second" ]
  * ```
  */
 export interface ConversationFilters {
@@ -582,8 +586,17 @@ export interface ConversationFilters {
   lastMessageBefore?: number;
   /** Only conversations whose last message is newer than this, ms since the epoch. */
   lastMessageAfter?: number;
-  /** Sort key. */
-  orderBy?: "lastMessageTs" | "createdAt" | "lastActivity";
-  /** Sort direction. */
+  /**
+   * Sort key: last activity (the default) or creation. API version
+   * 2021-02-09 on.
+   */
+  orderBy?: "lastActivity" | "createdAt";
+  /** Sort direction (default `"DESC"`). API version 2021-02-09 on. */
   orderDirection?: "ASC" | "DESC";
+  /**
+   * Pages by time instead of by `startingAfter`: only conversations whose
+   * sort key is past this timestamp (ms since the epoch) in the list's
+   * direction. API version 2021-02-09 on.
+   */
+  offsetTs?: number;
 }

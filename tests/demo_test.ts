@@ -44,19 +44,20 @@ async function ids(path: string): Promise<string[]> {
 Deno.test("the demo exports every seeded record once, and resumes after an interruption", async () => {
   const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
   try {
-    const first = await demo(out, "--stop-after", "25");
+    // 20 pages of 100 users, then one page of 100 conversations.
+    const first = await demo(out, "--stop-after", "21");
     assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stderr, /Stopped after 25 steps/);
+    assert.match(first.stderr, /Stopped after 21 steps/);
     const partial = await ids(`${out}/conversations.ndjson`);
     assert.ok(
       partial.length > 0 && partial.length < 300,
       `partial export: ${partial.length}`,
     );
 
-    // Stops right after a conversation's messages were saved as done (5
+    // Stops right after a conversation's messages were saved as done (2
     // conversation pages, then a page and a "done" step per conversation):
     // the resumed run must not export that conversation again.
-    const middle = await demo(out, "--stop-after", "95");
+    const middle = await demo(out, "--stop-after", "92");
     assert.equal(middle.code, 0, middle.stderr);
     assert.match(middle.stderr, /Resuming: conversations after conv_/);
     const saved = JSON.parse(await Deno.readTextFile(`${out}/state.json`));

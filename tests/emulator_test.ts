@@ -444,10 +444,26 @@ Deno.test("createEmulator() lists conversations with limit up to 100 (as TalkJS'
   }]);
   const t3 = h.emu.store.conversation("c3")!.lastMessage!.createdAt;
 
+  const ids = (a: Answer) => a.body.data.map((c: Conversation) => c.id);
+  // From API version 2021-02-09 (the default here is the latest): by last
+  // activity, latest first.
   const page = await h.call("GET", "/conversations?limit=30");
   assert.equal(page.body.data.length, 30);
-  assert.equal(page.body.data[0].id, "c34");
-  const next = await h.call("GET", "/conversations?limit=30&startingAfter=c5");
+  assert.deepEqual(ids(page).slice(0, 3), ["c1", "c3", "c34"]);
+  const byActivity = await h.call(
+    "GET",
+    "/conversations?limit=30&startingAfter=c6",
+  );
+  assert.deepEqual(ids(byActivity), ["c5", "c4", "c2", "c0"]);
+  const created = await h.call(
+    "GET",
+    "/conversations?limit=1&orderBy=createdAt",
+  );
+  assert.deepEqual(ids(created), ["c34"]);
+  const next = await h.call(
+    "GET",
+    "/conversations?limit=30&startingAfter=c5&orderBy=createdAt",
+  );
   assert.deepEqual(next.body.data.map((c: Conversation) => c.id), [
     "c4",
     "c3",
@@ -472,20 +488,31 @@ Deno.test("createEmulator() lists conversations with limit up to 100 (as TalkJS'
   assert.deepEqual(before.body.data.map((c: Conversation) => c.id), ["c3"]);
   const after = await h.call("GET", `/conversations?lastMessageAfter=${t3}`);
   assert.deepEqual(after.body.data.map((c: Conversation) => c.id), ["c1"]);
-  const byLast = await h.call(
-    "GET",
-    "/conversations?orderBy=lastMessageTs&limit=3",
-  );
-  assert.deepEqual(byLast.body.data.map((c: Conversation) => c.id), [
-    "c1",
-    "c3",
-    "c34",
-  ]);
   const asc = await h.call(
     "GET",
-    "/conversations?orderDirection=ASC&limit=2&startingAfter=c0",
+    "/conversations?orderBy=createdAt&orderDirection=ASC&limit=2&startingAfter=c0",
   );
-  assert.deepEqual(asc.body.data.map((c: Conversation) => c.id), ["c1", "c2"]);
+  assert.deepEqual(ids(asc), ["c1", "c2"]);
+  // offsetTs pages by the sort key: past it in the list's direction.
+  const t34 = h.emu.store.conversation("c34")!.createdAt;
+  const offset = await h.call(
+    "GET",
+    `/conversations?limit=3&offsetTs=${t34}`,
+  );
+  assert.deepEqual(ids(offset), ["c33", "c32", "c31"]);
+  const offsetAsc = await h.call(
+    "GET",
+    `/conversations?limit=2&orderBy=createdAt&orderDirection=ASC&offsetTs=${
+      h.emu.store.conversation("c0")!.createdAt
+    }`,
+  );
+  assert.deepEqual(ids(offsetAsc), ["c1", "c2"]);
+  // "lastMessageTs" is in no TalkJS reference: refused.
+  assert.equal(
+    (await h.call("GET", "/conversations?orderBy=lastMessageTs")).status,
+    400,
+  );
+  assert.equal((await h.call("GET", "/conversations?offsetTs=x")).status, 400);
   assert.equal(
     (await h.call("GET", "/conversations?lastMessageBefore=soon")).status,
     400,
@@ -494,6 +521,71 @@ Deno.test("createEmulator() lists conversations with limit up to 100 (as TalkJS'
     (await h.call("GET", "/conversations?orderBy=name")).status,
     400,
   );
+});
+
+Deno.test("createEmulator() follows TalkJS-REST-Version: before 2021-02-09 conversation lists are by creation and cannot be reordered", async () => {
+  const clock = createManualClock(0);
+  const h = setup({ clock });
+  for (const id of ["old", "new"]) {
+    await h.call("PUT", `/conversations/${id}`, {});
+    await clock.advance(10);
+  }
+  await h.call("POST", "/conversations/old/messages", [{
+    type: "SystemMessage",
+    text: "activity",
+  }]);
+  const list = (version: string, query = "") =>
+    h.call("GET", `/conversations${query}`, undefined, {
+      "TalkJS-REST-Version": version,
+    });
+  const ids = (a: Answer) => a.body.data.map((c: Conversation) => c.id);
+  assert.deepEqual(ids(await list("2021-01-01")), ["new", "old"]);
+  assert.deepEqual(ids(await list("2021-02-09")), ["old", "new"]);
+  assert.deepEqual(ids(await list("2024-01-01")), ["old", "new"]);
+  for (const query of ["?orderBy=createdAt", "?offsetTs=5"]) {
+    const refused = await list("2021-01-01", query);
+    assert.equal(refused.status, 400, query);
+    assert.match(JSON.stringify(refused.body.reasons), /2021-02-09/);
+  }
+  assert.equal((await list("2021-02-09", "?orderBy=createdAt")).status, 200);
+  assert.equal((await list("yesterday")).status, 400);
+  // The app's default version is an option, as on TalkJS's dashboard.
+  const old = setup({ clock, apiVersion: "2021-01-01" });
+  await old.call("PUT", "/conversations/a", {});
+  assert.equal((await old.call("GET", "/conversations?orderBy=x")).status, 400);
+  assert.throws(() => createEmulator({ apiVersion: "v2" }), /'apiVersion'/);
+  // A /batch operation's api_version overrides the request's version.
+  const batch = await h.call("POST", "/batch", [
+    [1, "GET", "/conversations", {}, { api_version: "2021-01-01" }],
+    [2, "GET", "/conversations"],
+  ], { "TalkJS-REST-Version": "2021-02-09" });
+  assert.deepEqual(batch.body[0][2].data.map((c: Conversation) => c.id), [
+    "new",
+    "old",
+  ]);
+  assert.deepEqual(batch.body[1][2].data.map((c: Conversation) => c.id), [
+    "old",
+    "new",
+  ]);
+});
+
+Deno.test("createEmulator() follows TalkJS-REST-Version for a user's conversations: a left one stays listed before 2021-07-30, an unknown user is 200 before 2024-01-01", async () => {
+  const h = setup();
+  await seedConversation(h, "c1", ["alice", "bob"]);
+  await h.call("DELETE", "/conversations/c1/participants/bob");
+  const mine = (version: string, user = "bob") =>
+    h.call("GET", `/users/${user}/conversations`, undefined, {
+      "TalkJS-REST-Version": version,
+    });
+  const ids = (a: Answer) => a.body.data.map((c: Conversation) => c.id);
+  assert.deepEqual(ids(await mine("2021-02-09")), ["c1"]);
+  assert.deepEqual(ids(await mine("2021-07-30")), []);
+  await h.call("PUT", "/conversations/c1/participants/bob", {});
+  await h.call("DELETE", "/conversations/c1");
+  assert.deepEqual(ids(await mine("2021-02-09")), [], "deleted is gone");
+  const nobody = await mine("2021-07-30", "nobody");
+  assert.deepEqual([nobody.status, nobody.body], [200, { data: [] }]);
+  assert.equal((await mine("2024-01-01", "nobody")).status, 404);
 });
 
 Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", async () => {

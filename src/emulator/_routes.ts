@@ -3,6 +3,12 @@ import type { Conversation, Message, User } from "../types.ts";
 import { badRequest, errorBody, HttpError, notFound } from "./_http.ts";
 import type { ConversationRecord, Store } from "./_store.ts";
 import {
+  isApiVersion,
+  LATEST_API_VERSION,
+  since,
+  VERSION,
+} from "./_versions.ts";
+import {
   assertValid,
   type Check,
   checks,
@@ -20,6 +26,8 @@ export interface RouteContext {
   query: URLSearchParams;
   /** The parsed JSON body; `undefined` when there was none. */
   body: unknown;
+  /** The API version the request runs under: `"2021-02-09"`. */
+  version: string;
 }
 
 /** @internal What a route answers: always 200 unless it throws an HttpError. */
@@ -60,6 +68,7 @@ export interface Router {
     query: URLSearchParams,
     body: unknown,
     found?: RouteMatch,
+    version?: string,
   ): Promise<RouteResult>;
 }
 
@@ -300,13 +309,42 @@ export function createRouter(deps: RouterDeps): Router {
 
   // ---- conversations ----
 
-  type OrderBy = "createdAt" | "lastMessageTs" | "lastActivity";
+  type OrderBy = "createdAt" | "lastActivity";
 
   function orderKey(conv: ConversationRecord, by: OrderBy): number {
     if (by === "createdAt") return conv.createdAt;
     const last = store.lastMessage(conv);
-    if (by === "lastMessageTs") return last ? last.createdAt : -Infinity;
     return last ? Math.max(conv.createdAt, last.createdAt) : conv.createdAt;
+  }
+
+  /**
+   * How a conversation list is ordered under `version`: TalkJS's changelog
+   * makes last activity the default from 2021-02-09, and before it "the
+   * order is createdAt DESC and cannot be changed".
+   */
+  function listOrder(query: URLSearchParams, version: string): {
+    by: OrderBy;
+    direction: "DESC" | "ASC";
+    offsetTs: number | undefined;
+  } {
+    if (!since(version, VERSION.ORDER)) {
+      for (const name of ["orderBy", "orderDirection", "offsetTs"]) {
+        if (query.has(name)) {
+          badRequest(
+            name,
+            `is taken from API version ${VERSION.ORDER} on (before it, TalkJS lists by createdAt DESC and the order cannot be changed): this request's version is ${version}`,
+          );
+        }
+      }
+      return { by: "createdAt", direction: "DESC", offsetTs: undefined };
+    }
+    return {
+      by: parseChoice(query, "orderBy", ["lastActivity", "createdAt"]) ??
+        "lastActivity",
+      direction: parseChoice(query, "orderDirection", ["DESC", "ASC"]) ??
+        "DESC",
+      offsetTs: parseNumber(query, "offsetTs"),
+    };
   }
 
   function hasUnread(conv: ConversationRecord, userId: string): boolean {
@@ -325,32 +363,28 @@ export function createRouter(deps: RouterDeps): Router {
    */
   function pageConversations(
     query: URLSearchParams,
+    version: string,
     scope: ConversationRecord[] | undefined,
     extra?: (conv: ConversationRecord) => boolean,
   ): { data: Conversation[] } {
     const limit = parseLimit(query, 100);
     const after = startingAfter(query);
     const before = parseNumber(query, "lastMessageBefore");
-    const since = parseNumber(query, "lastMessageAfter");
-    const orderBy = parseChoice(query, "orderBy", [
-      "createdAt",
-      "lastMessageTs",
-      "lastActivity",
-    ]);
-    const direction = parseChoice(query, "orderDirection", ["DESC", "ASC"]) ??
-      "DESC";
+    const later = parseNumber(query, "lastMessageAfter");
+    const { by, direction, offsetTs } = listOrder(query, version);
     const filter = (conv: ConversationRecord): boolean => {
-      if (before !== undefined || since !== undefined) {
+      if (before !== undefined || later !== undefined) {
         const last = store.lastMessage(conv);
         if (!last) return false;
         if (before !== undefined && !(last.createdAt < before)) return false;
-        if (since !== undefined && !(last.createdAt > since)) return false;
+        if (later !== undefined && !(last.createdAt > later)) return false;
       }
       return !extra || extra(conv);
     };
 
     if (
-      !scope && (orderBy ?? "createdAt") === "createdAt" && direction === "DESC"
+      !scope && by === "createdAt" && direction === "DESC" &&
+      offsetTs === undefined
     ) {
       const ids = store.conversationIndex.page(
         limit,
@@ -362,11 +396,17 @@ export function createRouter(deps: RouterDeps): Router {
       };
     }
 
-    const by = orderBy ?? "createdAt";
-    const records = (scope ?? [...store.conversations.values()])
+    let records = (scope ?? [...store.conversations.values()])
       .map((conv) => ({ conv, key: orderKey(conv, by) }))
       .sort((a, b) => a.key - b.key || a.conv.seq - b.conv.seq);
     if (direction === "DESC") records.reverse();
+    if (offsetTs !== undefined) {
+      // Our reading of the changelog's "offsetTs for pagination": the
+      // records past that value of the sort key, in the list's direction.
+      records = records.filter((r) =>
+        direction === "DESC" ? r.key < offsetTs : r.key > offsetTs
+      );
+    }
     let start = 0;
     if (after !== undefined) {
       const i = records.findIndex((r) => r.conv.id === after);
@@ -381,14 +421,24 @@ export function createRouter(deps: RouterDeps): Router {
     return { data };
   }
 
-  function listConversations({ query }: RouteContext): unknown {
-    return pageConversations(query, undefined);
+  function listConversations({ query, version }: RouteContext): unknown {
+    return pageConversations(query, version, undefined);
   }
 
-  function listUserConversations({ params, query }: RouteContext): unknown {
+  function listUserConversations(
+    { params, query, version }: RouteContext,
+  ): unknown {
     const userId = params.userId!;
-    const ids = store.userConversations.get(userId);
-    if (!store.users.has(userId) && !ids?.size) {
+    const ids = new Set(store.userConversations.get(userId));
+    // Before 2021-07-30, a conversation a user left stays in their list.
+    if (!since(version, VERSION.LEAVE)) {
+      for (const id of store.userLeft.get(userId) ?? []) ids.add(id);
+    }
+    if (!store.users.has(userId) && !ids.size) {
+      if (!since(version, VERSION.UNKNOWN_USER_404)) {
+        parseLimit(query, 100); // its parameters are checked all the same
+        return { data: [] };
+      }
       notFound("userId", `no user with ID ${JSON.stringify(userId)}`);
     }
     const raw = query.get("unreadsOnly");
@@ -398,9 +448,10 @@ export function createRouter(deps: RouterDeps): Router {
         `must be true or false: current value is ${raw}`,
       );
     }
-    const scope = [...(ids ?? [])].map((id) => store.conversations.get(id)!);
+    const scope = [...ids].map((id) => store.conversations.get(id)!);
     return pageConversations(
       query,
+      version,
       scope,
       raw === "true" ? (conv) => hasUnread(conv, userId) : undefined,
     );
@@ -702,7 +753,7 @@ export function createRouter(deps: RouterDeps): Router {
 
   // ---- batch ----
 
-  async function batch({ body }: RouteContext): Promise<unknown> {
+  async function batch({ body, version }: RouteContext): Promise<unknown> {
     const ops = requireArray(body, 10);
     const found: [string, string][] = [];
     ops.forEach((op, i) => {
@@ -711,7 +762,10 @@ export function createRouter(deps: RouterDeps): Router {
         typeof op[1] === "string" &&
         BATCH_METHODS.includes(op[1].toUpperCase()) &&
         typeof op[2] === "string" && op[2].startsWith("/") &&
-        (op.length < 5 || isObject(op[4])) &&
+        (op.length < 5 ||
+          isObject(op[4]) &&
+            (op[4].api_version === undefined ||
+              isApiVersion(op[4].api_version))) &&
         // A GET's payload is its query parameters.
         (op[1].toUpperCase() !== "GET" || op[3] === undefined ||
           isObject(op[3]));
@@ -720,7 +774,7 @@ export function createRouter(deps: RouterDeps): Router {
           `[${i}]`,
           `must be [seq, method, path, payload?, options?] with method one of ${
             BATCH_METHODS.join(", ")
-          }, a path starting with "/", a GET's payload an object of query parameters and options an object: current value is ${
+          }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
             show(op)
           }`,
         ]);
@@ -738,8 +792,16 @@ export function createRouter(deps: RouterDeps): Router {
       );
     }
     const results: [string | number, number, unknown][] = [];
-    for (const op of ops as [string | number, string, string, unknown?][]) {
-      const [seq, method, target, payload] = op;
+    for (
+      const op of ops as [
+        string | number,
+        string,
+        string,
+        unknown?,
+        { api_version?: string }?,
+      ][]
+    ) {
+      const [seq, method, target, payload, options] = op;
       const url = new URL(target, "http://batch.invalid");
       const m = method.toUpperCase();
       if (m === "GET" && payload !== undefined) {
@@ -757,6 +819,9 @@ export function createRouter(deps: RouterDeps): Router {
           url.pathname,
           url.searchParams,
           m === "GET" ? undefined : payload,
+          undefined,
+          // An operation's own api_version overrides the request's.
+          options?.api_version ?? version,
         );
       results.push([seq, result.status, result.body]);
     }
@@ -845,6 +910,7 @@ export function createRouter(deps: RouterDeps): Router {
     query: URLSearchParams,
     body: unknown,
     found = match(method, path),
+    version: string = LATEST_API_VERSION,
   ): Promise<RouteResult> {
     if (!found) {
       return {
@@ -857,6 +923,7 @@ export function createRouter(deps: RouterDeps): Router {
         params: found.params,
         query,
         body,
+        version,
       });
       return { status: 200, body: result ?? {} };
     } catch (error) {

@@ -32,6 +32,11 @@ export interface Store {
   readonly conversationIndex: SortedIndex;
   /** userId → IDs of the conversations the user takes part in. */
   readonly userConversations: Map<string, Set<string>>;
+  /**
+   * userId → IDs of the conversations the user left (before API version
+   * 2021-07-30 they stay in the user's list).
+   */
+  readonly userLeft: Map<string, Set<string>>;
   readonly notifications: EmulatorNotification[];
   nextSeq(): number;
   newMessageId(): string;
@@ -58,6 +63,7 @@ export function createStore(): Store {
   const conversations = new Map<string, ConversationRecord>();
   const conversationIndex = createSortedIndex();
   const userConversations = new Map<string, Set<string>>();
+  const userLeft = new Map<string, Set<string>>();
   const notifications: EmulatorNotification[] = [];
   let seq = 0;
   let messageCounter = 0;
@@ -73,6 +79,7 @@ export function createStore(): Store {
     conversations,
     conversationIndex,
     userConversations,
+    userLeft,
     notifications,
     nextSeq: () => ++seq,
     newMessageId() {
@@ -106,6 +113,7 @@ export function createStore(): Store {
       for (const userId of Object.keys(conv.participants)) {
         userConversations.get(userId)?.delete(id);
       }
+      for (const left of userLeft.values()) left.delete(id);
       conversations.delete(id);
       conversationIndex.remove(id);
       return true;
@@ -115,11 +123,15 @@ export function createStore(): Store {
       let set = userConversations.get(userId);
       if (!set) userConversations.set(userId, set = new Set());
       set.add(conv.id);
+      userLeft.get(userId)?.delete(conv.id);
     },
     removeParticipant(conv, userId) {
       if (!Object.hasOwn(conv.participants, userId)) return false;
       delete conv.participants[userId];
       userConversations.get(userId)?.delete(conv.id);
+      let left = userLeft.get(userId);
+      if (!left) userLeft.set(userId, left = new Set());
+      left.add(conv.id);
       return true;
     },
     addMessage(conv, message) {
@@ -158,6 +170,7 @@ export function createStore(): Store {
       conversations.clear();
       conversationIndex.clear();
       userConversations.clear();
+      userLeft.clear();
       notifications.length = 0;
       seq = 0;
       messageCounter = 0;

@@ -7,6 +7,7 @@ import { errorResponse, json } from "./_http.ts";
 import { createRateLimit, type RateLimit } from "./_rate_limit.ts";
 import { createRouter, type RouteMatch } from "./_routes.ts";
 import { createStore } from "./_store.ts";
+import { isApiVersion, LATEST_API_VERSION } from "./_versions.ts";
 
 /**
  * The emulator's rate limit: a token bucket of `burst` requests refilling
@@ -71,6 +72,19 @@ export interface EmulatorOptions {
    * @default {systemClock}
    */
   clock?: Clock;
+  /**
+   * The app's default API version, as TalkJS's dashboard sets it per app. A
+   * request's `TalkJS-REST-Version` header, and a `/batch` operation's
+   * `api_version`, override it. The emulator follows the differences TalkJS's
+   * changelog documents: before `2021-02-09` conversation lists are ordered
+   * by creation, newest first, and cannot be reordered (from it: by last
+   * activity, with `orderBy`, `orderDirection` and `offsetTs`); before
+   * `2021-07-30` a user who left a conversation still finds it in their list;
+   * before `2024-01-01` an unknown user's conversation list is empty, not a
+   * 404.
+   * @default {"2024-01-01"}
+   */
+  apiVersion?: string;
 }
 
 /**
@@ -334,7 +348,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     secretKey = "sk_test_emulator",
     rateLimit = DEFAULT_RATE_LIMIT,
     clock = systemClock,
+    apiVersion = LATEST_API_VERSION,
   } = options;
+  requireOption(
+    isApiVersion(apiVersion),
+    "apiVersion",
+    'a date like "2021-02-09"',
+    apiVersion,
+  );
   requireOption(
     typeof appId === "string" && /^[^/?#]+$/.test(appId),
     "appId",
@@ -512,7 +533,24 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         }
       }
     }
-    const result = await router.execute(method, path, query, body, route);
+    const version = req.headers.get("talkjs-rest-version") ?? apiVersion;
+    if (!isApiVersion(version)) {
+      // TalkJS does not say what it answers; the emulator is strict.
+      return errorResponse(400, {
+        "TalkJS-REST-Version":
+          `must be a date like "2021-02-09" (the emulator's rule): current value is ${
+            JSON.stringify(version)
+          }`,
+      });
+    }
+    const result = await router.execute(
+      method,
+      path,
+      query,
+      body,
+      route,
+      version,
+    );
     return json(result.status, result.body, result.headers);
   }
 

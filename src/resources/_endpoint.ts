@@ -17,6 +17,7 @@ export const CONVERSATION_FILTERS: readonly string[] = [
   "lastMessageAfter",
   "orderBy",
   "orderDirection",
+  "offsetTs",
 ];
 
 /** Path segments from a template: `:name` takes the ID `name` from `ids` (validated). */
