@@ -21,6 +21,8 @@ export interface Participation {
   access: "ReadWrite" | "Read" | "None";
   /** Whether the user gets notifications. */
   notify: boolean | "MentionsOnly";
+  /** Whether the conversation has messages this user has not read (in answers; older API copies leave it out). */
+  isUnread?: boolean;
 }
 
 /**
@@ -58,6 +60,12 @@ export interface User {
   locale?: string | null;
   /** Free-form string fields. */
   custom?: Record<string, string>;
+  /** Text shown as the user's availability, or `null`. */
+  availabilityText?: string | null;
+  /** Header photo URL, or `null`. */
+  headerPhotoUrl?: string | null;
+  /** Registered devices, `"fcm:<token>"` or `"apns:<token>"`, or `null`. */
+  pushTokens?: Record<string, true | null> | null;
   /** Creation time, milliseconds since the epoch. */
   createdAt: number;
 }
@@ -97,6 +105,21 @@ export interface UserInput {
   locale?: string | null;
   /** Free-form string fields, merged: a `null` value removes its key, `null` removes every key. */
   custom?: Record<string, string | null> | null;
+  /** Availability text; `null` clears. */
+  availabilityText?: string | null;
+  /**
+   * Push notification devices, keyed `"fcm:<token>"` (Android) or
+   * `"apns:<token>"` (iOS): `true` registers one, `null` unregisters it;
+   * `null` for the whole field unregisters every device.
+   */
+  pushTokens?: Record<string, true | null> | null;
+  /**
+   * The old name of `role`, which TalkJS still takes.
+   * @deprecated Use `role`.
+   */
+  configuration?: string | null;
+  /** The user's own ID, as TalkJS's examples send it: must match the path's. */
+  id?: string;
 }
 
 /**
@@ -126,8 +149,8 @@ export interface Message {
   type: "UserMessage" | "SystemMessage";
   /** The sender's user ID; `null` for system messages. */
   senderId: string | null;
-  /** The text. */
-  text: string | null;
+  /** The text; TalkJS gives it only for a text message. */
+  text?: string | null;
   /** IDs of the users who read it. */
   readBy: string[];
   /** Free-form string fields. */
@@ -141,9 +164,9 @@ export interface Message {
   /** The message it replies to, or `null`. */
   referencedMessageId: string | null;
   /** An attached file, or `null`. */
-  attachment: { url: string; size: number } | null;
-  /** A shared location `[lat, lng]`, or `null`. */
-  location: [number, number] | null;
+  attachment?: { url: string; size: number } | null;
+  /** A shared location `[lat, lng]`, or `null`; TalkJS gives it only for a shared location. */
+  location?: [number, number] | null;
 }
 
 /**
@@ -178,6 +201,8 @@ export interface Conversation {
   lastMessage: Message | null;
   /** Participants by user ID. */
   participants: Record<string, Participation>;
+  /** The conversation's topic, or `null` (the emulator's value when it has none). */
+  topicId?: string | null;
   /** Creation time, milliseconds since the epoch. */
   createdAt: number;
 }
@@ -211,6 +236,8 @@ export interface ConversationInput {
   custom?: Record<string, string | null> | null;
   /** Photo URL; `null` clears. */
   photoUrl?: string | null;
+  /** The conversation's own ID, as TalkJS's examples send it: must match the path's. */
+  id?: string;
 }
 
 /**
@@ -377,7 +404,7 @@ export interface ImportMessageInput {
   text: string;
   /** When it was sent, milliseconds since the epoch. */
   timestamp: number;
-  /** IDs of the users who read it. */
+  /** IDs of the users who read it; TalkJS requires it, so the client sends `[]` when left out. */
   readBy?: string[];
   /** Free-form string fields. */
   custom?: Record<string, string>;
@@ -404,8 +431,22 @@ export interface ImportMessageInput {
 export interface NotificationInput {
   /** The channels to notify through. */
   channels: ("email" | "sms")[];
-  /** User IDs to notify; default all participants. */
+  /** User IDs to notify; default the participants with unanswered messages. */
   recipients?: string[];
+  /** Overrides of the notification email: `subject`, `header`, `footer`, `inboxUrl`, …. */
+  emailSettings?: Record<string, string>;
+  /** Overrides of the SMS: `smsTemplate`. */
+  smsSettings?: Record<string, string>;
+}
+
+/**
+ * What `PUT /conversations/{cid}/messages/{mid}` takes: only sent fields change.
+ */
+export interface MessageEditInput {
+  /** The new text. */
+  text?: string;
+  /** Custom fields, merged: a `null` value removes its key, `null` removes every key. */
+  custom?: Record<string, string | null> | null;
 }
 
 /**

@@ -42,9 +42,9 @@ async function scenario(talk: TalkJsClient, emu: Emulator): Promise<void> {
   await talk.participants.delete("c 1", "u/1");
   const conversation = await talk.conversations.get("c 1");
   assert.deepEqual(conversation.participants, {
-    "alice": { access: "ReadWrite", notify: true },
-    "u/2": { access: "ReadWrite", notify: "MentionsOnly" },
-    "u/3": { access: "Read", notify: false },
+    "alice": { access: "ReadWrite", notify: true, isUnread: false },
+    "u/2": { access: "ReadWrite", notify: "MentionsOnly", isUnread: false },
+    "u/3": { access: "Read", notify: false, isUnread: false },
   });
   await talk.conversations.put("c2", { participants: ["alice"] });
   const convs = await Array.fromAsync(listAll(talk.conversations.list));

@@ -250,6 +250,8 @@ Deno.test("createEmulator() creates users with the clock's time and merges only 
       role: "admin",
       locale: null,
       custom: { tier: "silver" },
+      availabilityText: null,
+      pushTokens: null,
       createdAt: 1_000_000,
     } satisfies User,
   );
@@ -274,6 +276,53 @@ Deno.test("createEmulator() clears every custom field of a user or a conversatio
   assert.deepEqual((await h.call("GET", "/conversations/c1")).body.custom, {});
   const bad = await h.call("PUT", "/users/alice", { custom: { a: 1 } });
   assert.deepEqual(Object.keys(bad.body.reasons), ["custom"]);
+});
+
+Deno.test("createEmulator() takes a user's pushTokens, availabilityText, its own id and configuration (the old name of role)", async () => {
+  const h = setup();
+  const put = (body: unknown) => h.call("PUT", "/users/alice", body);
+  assert.equal(
+    (await put({
+      id: "alice",
+      name: "Alice",
+      configuration: "visitor",
+      availabilityText: "Away",
+      pushTokens: { "fcm:abc": true, "apns:def": true },
+    })).status,
+    200,
+  );
+  let user = (await h.call("GET", "/users/alice")).body;
+  assert.deepEqual(
+    [user.role, user.availabilityText, user.pushTokens],
+    ["visitor", "Away", { "fcm:abc": true, "apns:def": true }],
+  );
+  await put({ pushTokens: { "fcm:abc": null } });
+  user = (await h.call("GET", "/users/alice")).body;
+  assert.deepEqual(user.pushTokens, { "apns:def": true });
+  await put({ pushTokens: null, availabilityText: null });
+  user = (await h.call("GET", "/users/alice")).body;
+  assert.deepEqual([user.pushTokens, user.availabilityText], [null, null]);
+  for (
+    const [body, field] of [
+      [{ id: "bob" }, "id"],
+      [{ pushTokens: { abc: true } }, "pushTokens"],
+      [{ pushTokens: { "fcm:x": false } }, "pushTokens"],
+      [{ role: "a", configuration: "b" }, "configuration"],
+    ] as const
+  ) {
+    const res = await put(body);
+    assert.deepEqual(
+      [res.status, Object.keys(res.body.reasons)],
+      [400, [field]],
+      JSON.stringify(body),
+    );
+  }
+  const conv = await h.call("PUT", "/conversations/c1", { id: "c2" });
+  assert.deepEqual(Object.keys(conv.body.reasons), ["id"]);
+  assert.equal(
+    (await h.call("PUT", "/conversations/c1", { id: "c1" })).status,
+    200,
+  );
 });
 
 Deno.test("createEmulator() answers 400 naming the field for bad users and 404 for unknown ones", async () => {
@@ -393,9 +442,10 @@ Deno.test("createEmulator() merges conversations and never removes participants"
       custom: { a: "1", b: "2" },
       lastMessage: null,
       participants: {
-        alice: { access: "Read", notify: false },
-        bob: { access: "ReadWrite", notify: true },
+        alice: { access: "Read", notify: false, isUnread: false },
+        bob: { access: "ReadWrite", notify: true, isUnread: false },
       },
+      topicId: null,
       createdAt: 42,
     } satisfies Conversation,
   );
@@ -602,6 +652,7 @@ Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", as
   assert.deepEqual(h.emu.store.conversation("c1")!.participants.bob, {
     access: "ReadWrite",
     notify: true,
+    isUnread: false,
   });
   await h.call("PUT", "/conversations/c1/participants/bob", {
     notify: "MentionsOnly",
@@ -612,6 +663,7 @@ Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", as
   assert.deepEqual(h.emu.store.conversation("c1")!.participants.bob, {
     access: "None",
     notify: "MentionsOnly",
+    isUnread: false,
   } as unknown);
   const badPut = await h.call("PUT", "/conversations/c1/participants/bob", {
     access: "None",
@@ -632,9 +684,10 @@ Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", as
   assert.deepEqual(Object.keys(h.emu.store.conversation("c1")!.participants), [
     "alice",
   ]);
-  assert.equal(
-    (await h.call("DELETE", "/conversations/c1/participants/bob")).status,
-    404,
+  // "All calls on this page are idempotent" (TalkJS): leaving twice is fine.
+  assert.deepEqual(
+    (await h.call("DELETE", "/conversations/c1/participants/bob")).body,
+    {},
   );
   assert.equal(
     (await h.call("DELETE", "/conversations/nope/participants/bob")).status,
@@ -854,13 +907,28 @@ Deno.test("createEmulator() imports messages at their timestamps without dedupli
   }]);
   assert.deepEqual([noTs.status, Object.keys(noTs.body.reasons)], [400, [
     "[0].timestamp",
+    "[0].readBy",
   ]]);
+  const stranger = await h.call("POST", "/import/conversations/c1/messages", [
+    { ...old, sender: "mallory" },
+  ]);
+  assert.deepEqual(
+    [stranger.status, Object.keys(stranger.body.reasons)],
+    [400, ["[0].sender"]],
+    "TalkJS imports messages by participants only",
+  );
+  assert.equal(h.emu.store.messages("c1").length, 4);
 });
 
 Deno.test("createEmulator() validates and records notifications", async () => {
   const clock = createManualClock(7);
   const h = setup({ clock });
   await seedConversation(h);
+  await h.call("POST", "/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "Are you there?",
+  }]);
   assert.deepEqual(
     (await h.call("POST", "/conversations/c1/notifications", {
       channels: ["email"],
@@ -869,8 +937,17 @@ Deno.test("createEmulator() validates and records notifications", async () => {
   );
   await h.call("POST", "/conversations/c1/notifications", {
     channels: ["sms", "email"],
-    recipients: ["bob"],
+    recipients: ["alice"],
+    emailSettings: { subject: "News", footer: "Bye" },
+    smsSettings: { smsTemplate: "New messages" },
   });
+  assert.equal(
+    (await h.call("POST", "/conversations/c1/notifications", {
+      channels: ["email"],
+      emailSettings: { subject: 5 },
+    })).status,
+    400,
+  );
   assert.equal(
     (await h.call("POST", "/conversations/c1/notifications", {
       channels: ["fax"],
@@ -894,13 +971,16 @@ Deno.test("createEmulator() validates and records notifications", async () => {
     {
       conversationId: "c1",
       channels: ["email"],
-      recipients: ["alice", "bob"],
+      // Those with unanswered messages: bob did not write the latest one.
+      recipients: ["bob"],
       createdAt: 7,
     },
     {
       conversationId: "c1",
       channels: ["sms", "email"],
-      recipients: ["bob"],
+      recipients: ["alice"],
+      emailSettings: { subject: "News", footer: "Bye" },
+      smsSettings: { smsTemplate: "New messages" },
       createdAt: 7,
     },
   ]);

@@ -280,30 +280,6 @@ Deno.test("verifyWebhook() compares the signature as bytes with Web Crypto's con
   } finally {
     Object.assign(subtle, { verify, sign });
   }
-
-  // A coarse check that a mismatch in the first byte costs what one in the
-  // last byte costs (medians of interleaved runs; a string compare would
-  // differ by nanoseconds, so this guards against gross leaks only).
-  const time = async (signature: string) => {
-    const start = performance.now();
-    await verifyWebhook({
-      secret: SECRET,
-      body: BODY,
-      headers: { ...good, "X-TalkJS-Signature": signature },
-      clock,
-    })
-      .catch(() => {});
-    return performance.now() - start;
-  };
-  const first: number[] = [];
-  const last: number[] = [];
-  for (let i = 0; i < 300; i++) {
-    first.push(await time(flip(0)));
-    last.push(await time(flip(63)));
-  }
-  const median = (xs: number[]) => xs.sort((a, b) => a - b)[xs.length >> 1]!;
-  const ratio = median(first) / median(last);
-  assert.ok(ratio > 0.5 && ratio < 2, `median ratio ${ratio.toFixed(2)}`);
 });
 
 Deno.test("verifyWebhook() refuses stale and future timestamps (replays), in seconds and milliseconds", async () => {

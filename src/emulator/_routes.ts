@@ -81,6 +81,9 @@ export interface RouterDeps {
 }
 
 const USER_SCHEMA: Record<string, Check> = {
+  // The record's own ID, which TalkJS's examples send along: it must match
+  // the path (TalkJS does not say what a different one does).
+  id: checks.nonEmptyString,
   name: checks.nonEmptyString,
   email: checks.nullableStringArray,
   phone: checks.nullableStringArray,
@@ -89,9 +92,14 @@ const USER_SCHEMA: Record<string, Check> = {
   role: checks.nullableString,
   locale: checks.nullableString,
   custom: checks.nullableCustomPatch,
+  availabilityText: checks.nullableString,
+  pushTokens: checks.pushTokens,
+  /** The old name of `role`, which TalkJS's PHP example still sends. */
+  configuration: checks.nullableString,
 };
 
 const CONVERSATION_SCHEMA: Record<string, Check> = {
+  id: checks.nonEmptyString,
   participants: checks.idArray,
   subject: checks.nullableString,
   photoUrl: checks.nullableString,
@@ -125,7 +133,8 @@ const IMPORT_MESSAGE_SCHEMA: Record<string, Check> = {
 
 const EDIT_SCHEMA: Record<string, Check> = {
   text: checks.string,
-  custom: checks.customPatch,
+  // TalkJS's anonymise example edits with `custom: null`.
+  custom: checks.nullableCustomPatch,
 };
 
 const NOTIFICATION_SCHEMA: Record<string, Check> = {
@@ -137,6 +146,8 @@ const NOTIFICATION_SCHEMA: Record<string, Check> = {
         show(v)
       }`,
   recipients: checks.idArray,
+  emailSettings: checks.stringRecord,
+  smsSettings: checks.stringRecord,
 };
 
 const BATCH_METHODS = ["GET", "PUT", "POST", "PATCH", "DELETE"];
@@ -232,16 +243,28 @@ export function createRouter(deps: RouterDeps): Router {
       role: null,
       locale: null,
       custom: {},
+      availabilityText: null,
+      pushTokens: null,
       createdAt: clock.now(),
     };
-    for (const [key, value] of Object.entries(input)) {
-      if (key === "custom") {
+    for (const [field, value] of Object.entries(input)) {
+      if (field === "id") continue;
+      if (field === "custom") {
         user.custom = mergeCustom(
           user.custom ?? {},
           value as Record<string, unknown> | null,
         );
-      } else {(user as unknown as Record<string, unknown>)[key] =
-          structuredClone(value);}
+      } else if (field === "pushTokens") {
+        user.pushTokens = value === null ? null : mergeCustom(
+          user.pushTokens ?? {},
+          value as Record<string, unknown>,
+        );
+      } else {
+        const key = field === "configuration" ? "role" : field;
+        (user as unknown as Record<string, unknown>)[key] = structuredClone(
+          value,
+        );
+      }
     }
     if (!existing) {
       store.users.set(id, user);
@@ -254,6 +277,12 @@ export function createRouter(deps: RouterDeps): Router {
       return [["", `must be a JSON object: current value is ${show(input)}`]];
     }
     const found = problems(input, USER_SCHEMA);
+    if (input.id !== undefined && input.id !== id) {
+      found.push(["id", `must be the user ID of the path (${show(id)})`]);
+    }
+    if (input.role !== undefined && input.configuration !== undefined) {
+      found.push(["configuration", "is the old name of role: send one"]);
+    }
     if (!store.users.has(id) && input.name === undefined) {
       found.push(["name", "is required when creating a user"]);
     }
@@ -345,15 +374,6 @@ export function createRouter(deps: RouterDeps): Router {
         "DESC",
       offsetTs: parseNumber(query, "offsetTs"),
     };
-  }
-
-  function hasUnread(conv: ConversationRecord, userId: string): boolean {
-    for (const message of conv.messagesById.values()) {
-      if (message.senderId !== userId && !message.readBy.includes(userId)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /**
@@ -453,14 +473,21 @@ export function createRouter(deps: RouterDeps): Router {
       query,
       version,
       scope,
-      raw === "true" ? (conv) => hasUnread(conv, userId) : undefined,
+      raw === "true" ? (conv) => store.isUnread(conv, userId) : undefined,
     );
   }
 
   function putConversation({ params, body }: RouteContext): unknown {
     const input = requireObject(body);
-    assertValid(problems(input, CONVERSATION_SCHEMA));
     const id = params.conversationId!;
+    const found = problems(input, CONVERSATION_SCHEMA);
+    if (input.id !== undefined && input.id !== id) {
+      found.push([
+        "id",
+        `must be the conversation ID of the path (${show(id)})`,
+      ]);
+    }
+    assertValid(found);
     const conv = store.conversations.get(id) ??
       store.createConversation(id, clock.now());
     if (input.subject !== undefined) {
@@ -546,13 +573,12 @@ export function createRouter(deps: RouterDeps): Router {
   }
 
   function deleteParticipant({ params }: RouteContext): unknown {
-    const conv = conversation(params.conversationId!);
-    if (!store.removeParticipant(conv, params.userId!)) {
-      notFound(
-        "userId",
-        `${JSON.stringify(params.userId)} is not a participant`,
-      );
-    }
+    // "All calls on this page are idempotent" (TalkJS's participation
+    // reference): removing someone who is not a participant is no error.
+    store.removeParticipant(
+      conversation(params.conversationId!),
+      params.userId!,
+    );
     return {};
   }
 
@@ -663,13 +689,26 @@ export function createRouter(deps: RouterDeps): Router {
         ]);
         return;
       }
+      // "All fields are required" (TalkJS's import reference), readBy too.
       const own = problems(item, IMPORT_MESSAGE_SCHEMA, [
         "type",
         "sender",
         "text",
         "timestamp",
+        "readBy",
       ]);
       found.push(...own.map(([f, m]): [string, string] => [`[${i}].${f}`, m]));
+      if (
+        !own.length && !Object.hasOwn(conv.participants, item.sender as string)
+      ) {
+        // "you can only import messages sent by conversation participants"
+        found.push([
+          `[${i}].sender`,
+          `${
+            JSON.stringify(item.sender)
+          } is not a participant of this conversation`,
+        ]);
+      }
     });
     assertValid(found);
     for (const item of items as Record<string, unknown>[]) {
@@ -713,7 +752,10 @@ export function createRouter(deps: RouterDeps): Router {
     if (input.text === undefined && input.custom === undefined) return {};
     if (input.text !== undefined) m.text = input.text as string;
     if (input.custom !== undefined) {
-      m.custom = mergeCustom(m.custom, input.custom as Record<string, unknown>);
+      m.custom = mergeCustom(
+        m.custom,
+        input.custom as Record<string, unknown> | null,
+      );
     }
     m.editedAt = clock.now();
     return {};
@@ -724,6 +766,19 @@ export function createRouter(deps: RouterDeps): Router {
     message(conv, params.messageId!);
     store.removeMessage(conv, params.messageId!);
     return {};
+  }
+
+  /**
+   * The participants with unanswered messages, whom TalkJS notifies when no
+   * recipients are given: our reading is those who have a message from
+   * someone else newer than their own last one ("in a one-on-one
+   * conversation, precisely 1 notification … to whoever did not write the
+   * latest message").
+   */
+  function unanswered(conv: ConversationRecord): string[] {
+    const last = store.lastMessage(conv);
+    if (!last) return [];
+    return Object.keys(conv.participants).filter((id) => id !== last.senderId);
   }
 
   function notify({ params, body }: RouteContext): unknown {
@@ -745,7 +800,13 @@ export function createRouter(deps: RouterDeps): Router {
     store.notifications.push({
       conversationId: conv.id,
       channels: [...new Set(input.channels as ("email" | "sms")[])],
-      recipients: [...(recipients ?? Object.keys(conv.participants))],
+      recipients: [...(recipients ?? unanswered(conv))],
+      ...(input.emailSettings === undefined
+        ? {}
+        : { emailSettings: { ...input.emailSettings as object } }),
+      ...(input.smsSettings === undefined
+        ? {}
+        : { smsSettings: { ...input.smsSettings as object } }),
       createdAt: clock.now(),
     });
     return {};

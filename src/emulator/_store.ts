@@ -51,6 +51,8 @@ export interface Store {
   addMessage(conv: ConversationRecord, message: Message): void;
   removeMessage(conv: ConversationRecord, messageId: string): boolean;
   lastMessage(conv: ConversationRecord): Message | null;
+  /** Whether a message from someone else lacks `userId` in its readBy. */
+  isUnread(conv: ConversationRecord, userId: string): boolean;
   /** A detached copy of the conversation as the API answers it. */
   view(conv: ConversationRecord): Conversation;
   reset(): void;
@@ -67,6 +69,16 @@ export function createStore(): Store {
   const notifications: EmulatorNotification[] = [];
   let seq = 0;
   let messageCounter = 0;
+
+  /** Whether a message from someone else lacks `userId` in its readBy. */
+  function isUnread(conv: ConversationRecord, userId: string): boolean {
+    for (const message of conv.messagesById.values()) {
+      if (message.senderId !== userId && !message.readBy.includes(userId)) {
+        return true;
+      }
+    }
+    return false;
+  }
 
   function lastMessage(conv: ConversationRecord): Message | null {
     const id = conv.messages.newest();
@@ -144,6 +156,7 @@ export function createStore(): Store {
       return true;
     },
     lastMessage,
+    isUnread,
     view(conv) {
       const last = lastMessage(conv);
       return {
@@ -155,12 +168,15 @@ export function createStore(): Store {
           : null,
         custom: { ...conv.custom },
         lastMessage: last ? structuredClone(last) : null,
-        // "None" is what PATCH may set; the public type names only the two
-        // values a PUT takes.
-        participants: structuredClone(conv.participants) as Record<
-          string,
-          Participation
-        >,
+        participants: Object.fromEntries(
+          Object.entries(conv.participants).map((
+            [userId, p],
+          ): [string, Participation] => [
+            userId,
+            { ...p, isUnread: isUnread(conv, userId) },
+          ]),
+        ),
+        topicId: null,
         createdAt: conv.createdAt,
       };
     },

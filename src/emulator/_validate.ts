@@ -69,6 +69,24 @@ export const checks = {
     (v) => isObject(v) && Object.values(v).every((x) => typeof x === "string"),
     "an object of string values",
   ),
+  /**
+   * A user's push tokens: keys `provider:token` (`fcm` or `apns`, TalkJS's
+   * reference), `true` registers, `null` unregisters; `null` for the whole
+   * object unregisters every device.
+   */
+  pushTokens: check(
+    (v) =>
+      v === null || (isObject(v) &&
+        Object.entries(v).every(([k, x]) =>
+          /^(fcm|apns):./.test(k) && (x === true || x === null)
+        )),
+    'null or an object of "fcm:<token>" / "apns:<token>" keys with true or null values',
+  ),
+  /** Notification settings: an object of strings (TalkJS lists string fields only). */
+  stringRecord: check(
+    (v) => isObject(v) && Object.values(v).every((x) => typeof x === "string"),
+    "an object of string values",
+  ),
   timestamp: check(
     (v) => typeof v === "number" && Number.isFinite(v) && v >= 0,
     "a number of milliseconds since the epoch",
@@ -150,16 +168,19 @@ export function requireArray(
   return value;
 }
 
-/** @internal Merges custom fields; `null` removes a key, a `null` patch every key. */
-export function mergeCustom(
-  target: Record<string, string>,
+/**
+ * @internal Merges custom fields (or push tokens); `null` removes a key, a
+ * `null` patch every key.
+ */
+export function mergeCustom<T>(
+  target: Record<string, T>,
   patch: Record<string, unknown> | null,
-): Record<string, string> {
+): Record<string, T> {
   if (patch === null) return {};
   const out = { ...target };
   for (const [k, v] of Object.entries(patch)) {
     if (v === null) delete out[k];
-    else out[k] = v as string;
+    else out[k] = v as T;
   }
   return out;
 }

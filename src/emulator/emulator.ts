@@ -194,8 +194,16 @@ export interface EmulatorNotification {
   conversationId: string;
   /** The channels asked for. */
   channels: ("email" | "sms")[];
-  /** The recipients: those given, else every participant at the time. */
+  /**
+   * The recipients: those given, else the participants with unanswered
+   * messages (the emulator's reading: all but the sender of the latest
+   * message).
+   */
   recipients: string[];
+  /** The `emailSettings` asked for, if any. */
+  emailSettings?: Record<string, string>;
+  /** The `smsSettings` asked for, if any. */
+  smsSettings?: Record<string, string>;
   /** When it was asked for, on the emulator's clock. */
   createdAt: number;
 }

@@ -2,6 +2,7 @@ import type {
   ImportMessageInput,
   ListFn,
   Message,
+  MessageEditInput,
   MessageInput,
 } from "../types.ts";
 import type { RequestFn } from "../_http.ts";
@@ -110,7 +111,7 @@ export interface MessagesResource {
   edit(
     conversationId: string,
     messageId: string,
-    input: { text?: string; custom?: Record<string, string> },
+    input: MessageEditInput,
     options?: SendOptions,
   ): Promise<void>;
   /** `DELETE /conversations/{cid}/messages/{mid}`. */
@@ -272,7 +273,11 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       const what = "import messages";
       requireId(what, "conversationId", conversationId);
       const checked = checkChunkOptions(what, options);
-      const list = checkMessages(what, messages, true);
+      // TalkJS requires readBy on every imported message ("All fields are
+      // required"); left out, it is sent as read by no one.
+      const list = checkMessages(what, messages, true).map((msg) =>
+        msg.readBy === undefined ? { ...msg, readBy: [] } : msg
+      );
       return {
         imported: list.length,
         requests: await post(
