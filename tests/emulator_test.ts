@@ -619,6 +619,23 @@ Deno.test("createEmulator() follows TalkJS-REST-Version: before 2021-02-09 conve
   ]);
 });
 
+Deno.test("createEmulator() orders conversations by last activity even within one millisecond", async () => {
+  const h = setup({ clock: createManualClock(0) });
+  for (const id of ["a", "b", "c"]) {
+    await h.call("PUT", `/conversations/${id}`, {});
+  }
+  await h.call("POST", "/conversations/a/messages", [{
+    type: "SystemMessage",
+    text: "now",
+  }]);
+  const ids = (a: Answer) => a.body.data.map((c: Conversation) => c.id);
+  assert.deepEqual(ids(await h.call("GET", "/conversations")), ["a", "c", "b"]);
+  assert.deepEqual(
+    ids(await h.call("GET", "/conversations?orderBy=createdAt")),
+    ["c", "b", "a"],
+  );
+});
+
 Deno.test("createEmulator() follows TalkJS-REST-Version for a user's conversations: a left one stays listed before 2021-07-30, an unknown user is 200 before 2024-01-01", async () => {
   const h = setup();
   await seedConversation(h, "c1", ["alice", "bob"]);

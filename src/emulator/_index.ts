@@ -26,6 +26,8 @@ export interface SortedIndex {
   ascending(): string[];
   /** The newest ID, if any. */
   newest(): string | undefined;
+  /** The newest entry's `seq` (its place in insertion order), if any. */
+  newestSeq(): number | undefined;
   /** Removes everything. */
   clear(): void;
 }
@@ -93,6 +95,7 @@ export function createSortedIndex(): SortedIndex {
     },
     ascending: () => entries.map((e) => e.id),
     newest: () => entries[entries.length - 1]?.id,
+    newestSeq: () => entries[entries.length - 1]?.seq,
     clear() {
       entries.length = 0;
       byId.clear();

@@ -340,10 +340,19 @@ export function createRouter(deps: RouterDeps): Router {
 
   type OrderBy = "createdAt" | "lastActivity";
 
-  function orderKey(conv: ConversationRecord, by: OrderBy): number {
-    if (by === "createdAt") return conv.createdAt;
-    const last = store.lastMessage(conv);
-    return last ? Math.max(conv.createdAt, last.createdAt) : conv.createdAt;
+  /**
+   * Where a conversation sorts: its creation, or its last activity (its
+   * newest message, if newer), with the insertion order of that event to
+   * break ties within a millisecond.
+   */
+  function orderKey(
+    conv: ConversationRecord,
+    by: OrderBy,
+  ): { key: number; seq: number } {
+    const last = by === "lastActivity" ? store.lastMessage(conv) : null;
+    return last && last.createdAt >= conv.createdAt
+      ? { key: last.createdAt, seq: conv.messages.newestSeq()! }
+      : { key: conv.createdAt, seq: conv.seq };
   }
 
   /**
@@ -417,8 +426,8 @@ export function createRouter(deps: RouterDeps): Router {
     }
 
     let records = (scope ?? [...store.conversations.values()])
-      .map((conv) => ({ conv, key: orderKey(conv, by) }))
-      .sort((a, b) => a.key - b.key || a.conv.seq - b.conv.seq);
+      .map((conv) => ({ conv, ...orderKey(conv, by) }))
+      .sort((a, b) => a.key - b.key || a.seq - b.seq);
     if (direction === "DESC") records.reverse();
     if (offsetTs !== undefined) {
       // Our reading of the changelog's "offsetTs for pagination": the
