@@ -91,8 +91,9 @@ export interface LimiterOptions {
  * Paces requests to a rate limit (GCRA, the token bucket's exact cousin):
  * `burst` at once, then `perSecond`. Callers are served in the order they
  * asked (FIFO). Each waiting caller holds at most one timer of its own (on
- * Workers, a request that only waits on another request is cancelled as hung)
- * and nothing spins.
+ * Workers, a request that only waits on another request is cancelled as hung),
+ * nothing spins, and a caller's wait takes the same memory however long it
+ * lasts.
  */
 export interface Limiter {
   /**
@@ -127,9 +128,12 @@ export interface Limiter {
 interface Waiter {
   /** Order of arrival, to estimate how long the wait for the turn is. */
   seq: number;
-  /** Resolves when this waiter reaches the head of the queue. */
-  turn: Promise<void>;
-  start: () => void;
+  /**
+   * Ends the caller's current nap early (its turn came, a concurrency slot
+   * freed); set only while it naps. One field, not a long-lived promise that
+   * every nap would race: a wait leaves nothing attached behind it.
+   */
+  wake: (() => void) | undefined;
   prev: Waiter | undefined;
   next: Waiter | undefined;
 }
@@ -211,19 +215,15 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   let penaltyUntil = -Infinity;
   // A slot booked by a head that gave up before using it: the next head takes it.
   let handedOver: number | undefined;
-  let slotFreed: (() => void) | undefined;
   let shift = 0;
   let lastOut = -Infinity;
   let lastSlot = -Infinity;
   let arrivals = 0;
 
   function enqueue(): Waiter {
-    let start!: () => void;
-    const turn = new Promise<void>((resolve) => start = resolve);
     const w: Waiter = {
       seq: arrivals++,
-      turn,
-      start,
+      wake: undefined,
       prev: tail,
       next: undefined,
     };
@@ -231,7 +231,6 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     else head = w;
     tail = w;
     size++;
-    if (head === w) start();
     return w;
   }
 
@@ -243,26 +242,28 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     else tail = w.prev;
     w.prev = w.next = undefined;
     size--;
-    if (wasHead) head?.start();
+    if (wasHead) head?.wake?.();
   }
 
   /**
-   * Waits for `wakeup`, at most `ms` on the caller's own timer; rejects with
-   * `signal.reason` on abort. Leaves no timer behind.
+   * Waits until `w.wake()` is called, at most `ms` on the caller's own timer;
+   * rejects with `signal.reason` on abort. Leaves no timer, listener or
+   * handler behind, however often a caller naps.
    */
   async function nap(
+    w: Waiter,
     ms: number,
-    wakeup: Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const timer = new AbortController();
-    const onAbort = () => timer.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const sleeping = clock.sleep(ms, timer.signal).catch(() => {});
+    const wake = () => timer.abort();
+    signal?.addEventListener("abort", wake, { once: true });
+    w.wake = wake;
     try {
-      await Promise.race([wakeup, sleeping]);
+      await clock.sleep(ms, timer.signal).catch(() => {});
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      w.wake = undefined;
+      signal?.removeEventListener("abort", wake);
       timer.abort();
     }
     signal?.throwIfAborted();
@@ -284,10 +285,15 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     let slot = 0;
     try {
       while (head !== w) {
-        // About one interval per caller ahead; the turn usually comes first.
+        // About one interval per caller ahead, and no sooner than a hold
+        // ends; the turn usually comes first.
         await nap(
-          Math.max(intervalMs, (w.seq - head!.seq) * intervalMs),
-          w.turn,
+          w,
+          Math.max(
+            intervalMs,
+            (w.seq - head!.seq) * intervalMs,
+            penaltyUntil - clock.now(),
+          ),
           signal,
         );
       }
@@ -297,12 +303,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       for (;;) {
         signal?.throwIfAborted();
         if (inFlight >= concurrency) {
-          await nap(
-            Math.max(intervalMs, 50),
-            new Promise<void>((resolve) => slotFreed = resolve),
-            signal,
-          );
-          slotFreed = undefined;
+          await nap(w, Math.max(intervalMs, 50), signal);
           continue;
         }
         if (penaltyUntil > clock.now()) {
@@ -350,7 +351,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           if (released) return;
           released = true;
           inFlight--;
-          slotFreed?.();
+          head?.wake?.();
         };
       }
     } catch (error) {

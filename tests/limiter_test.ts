@@ -468,3 +468,69 @@ Deno.test("createLimiter() throws for bad options before anything runs", () => {
     /'clock' must be a Clock/,
   );
 });
+
+/** Runs tests/fixtures/limiter_heap.ts; answers its heap readings, in MB. */
+async function heapWhileWaiting(
+  scenario: "held" | "blocked",
+): Promise<{ before: number; after: number; pending: number }> {
+  const fixture = new URL("./fixtures/limiter_heap.ts", import.meta.url);
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--v8-flags=--expose-gc",
+      fixture.pathname,
+      scenario,
+      "1000",
+      "1500",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    // A limiter that spins instead of waiting fails here, not hangs.
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+Deno.test("createLimiter() waits in constant memory, held or blocked, however often callers wake", async () => {
+  // 1,000 callers behind a 10-minute hold, and 1,000 behind a concurrency
+  // slot that never frees (they wake on their own timers again and again).
+  // Each wake-up used to leave a handler on the caller's long-lived turn
+  // promise: the heap grew about 10 MB in 1.5 s.
+  const results = await Promise.all([
+    heapWhileWaiting("held"),
+    heapWhileWaiting("blocked"),
+  ]);
+  for (const [i, { before, after, pending }] of results.entries()) {
+    assert.ok(
+      after - before < 1.5,
+      `${["held", "blocked"][i]}: heap grew from ${before.toFixed(1)} to ${
+        after.toFixed(1)
+      } MB while waiting`,
+    );
+    assert.equal(pending, 0);
+  }
+});
+
+Deno.test("createLimiter() wakes no waiting caller before a hold ends", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 5_000, perSecond: 5_000, clock });
+  limiter.penalize(600_000);
+  const controller = new AbortController();
+  const waiting = Array.from(
+    { length: 100 },
+    () => limiter.acquire(controller.signal),
+  );
+  let sleeps = 0;
+  const sleep = clock.sleep;
+  clock.sleep = (ms, signal) => (sleeps++, sleep(ms, signal));
+  // Callers used to nap one interval per caller ahead (0.2 ms here) and
+  // wake to find the queue still held, again and again for 10 minutes.
+  await clock.advance(5);
+  assert.equal(sleeps, 0);
+  await clock.advance(599_000);
+  assert.equal(sleeps, 0);
+  controller.abort();
+  for (const p of waiting) await assert.rejects(p, { name: "AbortError" });
+  assert.equal(clock.pending, 0);
+});
