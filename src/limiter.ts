@@ -116,7 +116,12 @@ export interface Limiter {
   schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /**
    * After a 429: nothing goes out before now + `ms`, whatever the budget
-   * says; the whole queue waits.
+   * says; the whole queue waits. One exception: callers being let out
+   * together, their slots all due at once (a burst, or the queue when a hold
+   * ends), go on as the budget allows, as if they had left in the same
+   * instant as the request whose 429 this is; the hold starts behind them.
+   * So a server that answers 429 at once cannot stop each burst after its
+   * first request, which would leave a queue of N needing N holds to drain.
    *
    * @param ms How long to hold everything, in milliseconds.
    */
@@ -219,6 +224,14 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   let lastOut = -Infinity;
   let lastSlot = -Infinity;
   let arrivals = 0;
+  // The last caller of the wave under way: the callers queued when a grant
+  // started it, let through one after another while each one's slot is
+  // already due. A hold set meanwhile (a 429 answering one of them) holds the
+  // queue behind the wave, not the rest of it: released in no time, they
+  // would all have gone out before that answer came back. Without this, a
+  // server that answers 429 at once (in process) re-arms the hold after the
+  // first few of every wave, and a queue of N needs about N holds to drain.
+  let waveLast = -1;
 
   function enqueue(): Waiter {
     const w: Waiter = {
@@ -303,10 +316,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       for (;;) {
         signal?.throwIfAborted();
         if (inFlight >= concurrency) {
+          waveLast = -1;
           await nap(w, Math.max(intervalMs, 50), signal);
           continue;
         }
-        if (penaltyUntil > clock.now()) {
+        if (penaltyUntil > clock.now() && w.seq > waveLast) {
           // A slot booked before the penalty would go out late, outside the
           // budget's accounting: drop it and book afresh afterwards.
           booked = undefined;
@@ -339,12 +353,14 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           continue;
         }
         if (booked > clock.now()) {
+          waveLast = -1;
           await sleepUntil(booked, signal);
           continue;
         }
         booked = undefined;
         lastOut = clock.now();
         lastSlot = slot;
+        if (w.seq > waveLast) waveLast = tail!.seq;
         inFlight++;
         let released = false;
         return function release(): void {
