@@ -344,8 +344,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           // The paced stream runs `slackMs` behind its slots, from the first
           // request that has to wait until the limiter rests again (a slot
           // answered "now" then is a late-booked paced one, not a burst).
-          if (at > now) shift ||= slackMs;
-          else if (now - lastOut > intervalMs) shift = 0;
+          // "Now" is read again: a store that retried (a locked KV file)
+          // books at its own, later time, and a slot due by then is no wait.
+          const after = clock.now();
+          if (at > after) shift ||= slackMs;
+          else if (after - lastOut > intervalMs) shift = 0;
           // A store answers "now" for any slot already due: while pacing, the
           // slot is at least one interval after the last one.
           slot = shift ? Math.max(at, lastSlot + intervalMs) : at;
