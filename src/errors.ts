@@ -346,7 +346,8 @@ export type TalkJsWebhookErrorReason =
   | "bad_timestamp"
   | "stale_timestamp"
   | "bad_signature"
-  | "bad_body";
+  | "bad_body"
+  | "body_too_large";
 
 /**
  * A webhook request was refused: its signature, timestamp or body is wrong.

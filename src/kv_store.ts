@@ -134,7 +134,9 @@ export interface KvStoreOptions {
    */
   maxAttempts?: number;
   /**
-   * Where the short pauses between two tries happen.
+   * Where the short pauses between two tries happen, and how long a retried
+   * reservation took: a retry books at the caller's `now` plus the time
+   * elapsed since the call, on this clock.
    * @default {systemClock}
    */
   clock?: Clock;
@@ -151,7 +153,8 @@ function isLocked(error: unknown): boolean {
  * A {@linkcode LimiterStore} in Deno KV, so that every isolate and process of
  * an app shares one rate-limit budget. Each reservation is one atomic
  * check-and-set of the key's theoretical arrival time, retried when another
- * writer got in first. Keys expire a minute after they stop mattering.
+ * writer got in first (or the file was locked), at the time of the try that
+ * succeeds. Keys expire a minute after they stop mattering.
  *
  * @param kv A Deno KV database: `await Deno.openKv()`.
  * @param options Key prefix, attempts and clock.
@@ -212,14 +215,23 @@ export function kvStore(
     ): Promise<number> {
       const checked = checkReserve(key, reserveOptions);
       const kvKey = [...base, key];
+      const started = clock.now();
       for (let attempt = 1;; attempt++) {
         try {
           const entry = await kv.get(kvKey);
           const stored = typeof entry.value === "number"
             ? entry.value
             : undefined;
-          const { tat, at } = gcra(stored, checked);
-          const expireIn = Math.ceil(tat - checked.now) + 60_000;
+          // A retry books at its own time, not the call's: booked at a
+          // stale `now`, a slot lands in the past, and the request after it
+          // may follow at once (two go out together that the books space an
+          // interval apart). On the caller's clock: its `now` plus the time
+          // this store's clock saw pass.
+          const now = attempt === 1
+            ? checked.now
+            : checked.now + Math.max(0, clock.now() - started);
+          const { tat, at } = gcra(stored, { ...checked, now });
+          const expireIn = Math.ceil(tat - now) + 60_000;
           const result = await kv.atomic()
             .check({ key: kvKey, versionstamp: entry.versionstamp })
             .set(kvKey, tat, { expireIn })

@@ -91,8 +91,9 @@ export interface LimiterOptions {
  * Paces requests to a rate limit (GCRA, the token bucket's exact cousin):
  * `burst` at once, then `perSecond`. Callers are served in the order they
  * asked (FIFO). Each waiting caller holds at most one timer of its own (on
- * Workers, a request that only waits on another request is cancelled as hung)
- * and nothing spins.
+ * Workers, a request that only waits on another request is cancelled as hung),
+ * nothing spins, and a caller's wait takes the same memory however long it
+ * lasts.
  */
 export interface Limiter {
   /**
@@ -115,7 +116,12 @@ export interface Limiter {
   schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T>;
   /**
    * After a 429: nothing goes out before now + `ms`, whatever the budget
-   * says; the whole queue waits.
+   * says; the whole queue waits. One exception: callers being let out
+   * together, their slots all due at once (a burst, or the queue when a hold
+   * ends), go on as the budget allows, as if they had left in the same
+   * instant as the request whose 429 this is; the hold starts behind them.
+   * So a server that answers 429 at once cannot stop each burst after its
+   * first request, which would leave a queue of N needing N holds to drain.
    *
    * @param ms How long to hold everything, in milliseconds.
    */
@@ -127,9 +133,12 @@ export interface Limiter {
 interface Waiter {
   /** Order of arrival, to estimate how long the wait for the turn is. */
   seq: number;
-  /** Resolves when this waiter reaches the head of the queue. */
-  turn: Promise<void>;
-  start: () => void;
+  /**
+   * Ends the caller's current nap early (its turn came, a concurrency slot
+   * freed); set only while it naps. One field, not a long-lived promise that
+   * every nap would race: a wait leaves nothing attached behind it.
+   */
+  wake: (() => void) | undefined;
   prev: Waiter | undefined;
   next: Waiter | undefined;
 }
@@ -211,19 +220,23 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   let penaltyUntil = -Infinity;
   // A slot booked by a head that gave up before using it: the next head takes it.
   let handedOver: number | undefined;
-  let slotFreed: (() => void) | undefined;
   let shift = 0;
   let lastOut = -Infinity;
   let lastSlot = -Infinity;
   let arrivals = 0;
+  // The last caller of the wave under way: the callers queued when a grant
+  // started it, let through one after another while each one's slot is
+  // already due. A hold set meanwhile (a 429 answering one of them) holds the
+  // queue behind the wave, not the rest of it: released in no time, they
+  // would all have gone out before that answer came back. Without this, a
+  // server that answers 429 at once (in process) re-arms the hold after the
+  // first few of every wave, and a queue of N needs about N holds to drain.
+  let waveLast = -1;
 
   function enqueue(): Waiter {
-    let start!: () => void;
-    const turn = new Promise<void>((resolve) => start = resolve);
     const w: Waiter = {
       seq: arrivals++,
-      turn,
-      start,
+      wake: undefined,
       prev: tail,
       next: undefined,
     };
@@ -231,7 +244,6 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     else head = w;
     tail = w;
     size++;
-    if (head === w) start();
     return w;
   }
 
@@ -243,26 +255,28 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     else tail = w.prev;
     w.prev = w.next = undefined;
     size--;
-    if (wasHead) head?.start();
+    if (wasHead) head?.wake?.();
   }
 
   /**
-   * Waits for `wakeup`, at most `ms` on the caller's own timer; rejects with
-   * `signal.reason` on abort. Leaves no timer behind.
+   * Waits until `w.wake()` is called, at most `ms` on the caller's own timer;
+   * rejects with `signal.reason` on abort. Leaves no timer, listener or
+   * handler behind, however often a caller naps.
    */
   async function nap(
+    w: Waiter,
     ms: number,
-    wakeup: Promise<void>,
     signal: AbortSignal | undefined,
   ): Promise<void> {
     const timer = new AbortController();
-    const onAbort = () => timer.abort();
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const sleeping = clock.sleep(ms, timer.signal).catch(() => {});
+    const wake = () => timer.abort();
+    signal?.addEventListener("abort", wake, { once: true });
+    w.wake = wake;
     try {
-      await Promise.race([wakeup, sleeping]);
+      await clock.sleep(ms, timer.signal).catch(() => {});
     } finally {
-      signal?.removeEventListener("abort", onAbort);
+      w.wake = undefined;
+      signal?.removeEventListener("abort", wake);
       timer.abort();
     }
     signal?.throwIfAborted();
@@ -284,10 +298,15 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     let slot = 0;
     try {
       while (head !== w) {
-        // About one interval per caller ahead; the turn usually comes first.
+        // About one interval per caller ahead, and no sooner than a hold
+        // ends; the turn usually comes first.
         await nap(
-          Math.max(intervalMs, (w.seq - head!.seq) * intervalMs),
-          w.turn,
+          w,
+          Math.max(
+            intervalMs,
+            (w.seq - head!.seq) * intervalMs,
+            penaltyUntil - clock.now(),
+          ),
           signal,
         );
       }
@@ -297,15 +316,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
       for (;;) {
         signal?.throwIfAborted();
         if (inFlight >= concurrency) {
-          await nap(
-            Math.max(intervalMs, 50),
-            new Promise<void>((resolve) => slotFreed = resolve),
-            signal,
-          );
-          slotFreed = undefined;
+          waveLast = -1;
+          await nap(w, Math.max(intervalMs, 50), signal);
           continue;
         }
-        if (penaltyUntil > clock.now()) {
+        if (penaltyUntil > clock.now() && w.seq > waveLast) {
           // A slot booked before the penalty would go out late, outside the
           // budget's accounting: drop it and book afresh afterwards.
           booked = undefined;
@@ -329,8 +344,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           // The paced stream runs `slackMs` behind its slots, from the first
           // request that has to wait until the limiter rests again (a slot
           // answered "now" then is a late-booked paced one, not a burst).
-          if (at > now) shift ||= slackMs;
-          else if (now - lastOut > intervalMs) shift = 0;
+          // "Now" is read again: a store that retried (a locked KV file)
+          // books at its own, later time, and a slot due by then is no wait.
+          const after = clock.now();
+          if (at > after) shift ||= slackMs;
+          else if (after - lastOut > intervalMs) shift = 0;
           // A store answers "now" for any slot already due: while pacing, the
           // slot is at least one interval after the last one.
           slot = shift ? Math.max(at, lastSlot + intervalMs) : at;
@@ -338,19 +356,21 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           continue;
         }
         if (booked > clock.now()) {
+          waveLast = -1;
           await sleepUntil(booked, signal);
           continue;
         }
         booked = undefined;
         lastOut = clock.now();
         lastSlot = slot;
+        if (w.seq > waveLast) waveLast = tail!.seq;
         inFlight++;
         let released = false;
         return function release(): void {
           if (released) return;
           released = true;
           inFlight--;
-          slotFreed?.();
+          head?.wake?.();
         };
       }
     } catch (error) {

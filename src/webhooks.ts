@@ -3,6 +3,10 @@ import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { hmacKey } from "./_hmac.ts";
 import {
+  checkBodySize,
+  checkTimestampAge,
+  MAX_BODY_BYTES,
+  requireMaxBodyBytes,
   SIGNATURE_FORMAT,
   SIGNATURE_HEADER,
   TIMESTAMP_FORMAT,
@@ -59,7 +63,8 @@ export interface VerifyWebhookOptions {
   /**
    * The raw request body as received: read it with `request.arrayBuffer()` (or
    * `text()`) before anything parses it. Bytes are verified as they are, never
-   * decoded and re-encoded.
+   * decoded and re-encoded. Anyone can send a body of any size: check the
+   * timestamp and cap the read before buffering it (see `maxBodyBytes`).
    */
   body: WebhookBody;
   /**
@@ -74,6 +79,14 @@ export interface VerifyWebhookOptions {
    * @default {300}
    */
   toleranceSeconds?: number;
+  /**
+   * The largest body accepted, in bytes (as UTF-8 for a string): a larger one
+   * is refused as `body_too_large` before it is hashed. A positive integer or
+   * `Infinity`. The cap cannot undo a read: when you read the body yourself,
+   * stop reading past it too (as `talkjsWebhook()` does, answering 413).
+   * @default {1_048_576}
+   */
+  maxBodyBytes?: number;
   /**
    * Where "now" comes from.
    * @default {systemClock}
@@ -429,33 +442,49 @@ function readHeader(
  * may be upper- or lowercase; TalkJS sends uppercase), the timestamp is within
  * `toleranceSeconds` of now (so `stale_timestamp` means a genuine but old
  * request: a replay or a skewed clock), and finally the body is a JSON object
- * with a string `type`.
+ * with a string `type`. A body over `maxBodyBytes` (1 MiB) is refused as
+ * `body_too_large` once the headers pass, before it is hashed.
  *
  * Pass the body exactly as received; verify before anything parses it.
+ * Anyone can post to a webhook endpoint, with any body: when you read the
+ * body yourself, refuse a `Content-Length` over the cap and stop reading a
+ * stream past it, so that a huge post costs nothing (the example below;
+ * `talkjsWebhook()` from `@unofficial/talkjs-rest/hono` does this, and checks
+ * the timestamp's age before reading at all).
  *
- * @param options The secret, the raw body, the headers and the tolerance.
+ * @param options The secret, the raw body, the headers, the tolerance and the body cap.
  * @returns The parsed event.
  * @throws {TalkJsWebhookError} With a `reason` when any check fails. Its
  * message never holds the secret or the expected signature.
  * @throws {TypeError} When `secret`, `body` or `headers` has the wrong type.
- * @throws {RangeError} When `toleranceSeconds` is negative or not finite.
+ * @throws {RangeError} When `toleranceSeconds` is negative or not finite, or
+ * `maxBodyBytes` is not a positive integer or `Infinity`.
  *
  * @example Verify a request in a fetch handler
  * ```ts
  * import { signWebhook, TalkJsWebhookError, verifyWebhook } from "@unofficial/talkjs-rest";
  *
  * const secret = "sk_test_example";
+ * const maxBodyBytes = 1_048_576;
  * async function handle(request: Request): Promise<Response> {
+ *   // Anyone can post here: do not buffer more than the cap. (A chunked body
+ *   // has no Content-Length: to cap it too, read request.body with a counter.)
+ *   if (Number(request.headers.get("content-length")) > maxBodyBytes) {
+ *     return new Response("body_too_large", { status: 413 });
+ *   }
  *   try {
  *     const event = await verifyWebhook({
  *       secret,
  *       body: await request.arrayBuffer(),
  *       headers: request.headers,
+ *       maxBodyBytes,
  *     });
  *     console.log(event.type); // user.created
  *     return new Response("ok");
  *   } catch (error) {
- *     if (error instanceof TalkJsWebhookError) return new Response(error.reason, { status: 401 });
+ *     if (error instanceof TalkJsWebhookError) {
+ *       return new Response(error.reason, { status: error.reason === "body_too_large" ? 413 : 401 });
+ *     }
  *     throw error;
  *   }
  * }
@@ -478,6 +507,7 @@ export async function verifyWebhook(
     body,
     headers,
     toleranceSeconds = 300,
+    maxBodyBytes = MAX_BODY_BYTES,
     clock = systemClock,
   } = options ?? ({} as VerifyWebhookOptions);
   const [key, bytes] = prepare(what, secret, body);
@@ -485,6 +515,7 @@ export async function verifyWebhook(
     fail(what, "headers", "a Headers object or a record", headers);
   }
   requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
+  requireMaxBodyBytes(what, maxBodyBytes);
 
   const signature = readHeader(headers, SIGNATURE_HEADER);
   if (signature === undefined) {
@@ -507,6 +538,8 @@ export async function verifyWebhook(
     );
   }
 
+  checkBodySize(bytes.length, maxBodyBytes);
+
   // 64 hex digits (either case) are the 32 bytes of an HMAC-SHA256; Web
   // Crypto compares them in constant time.
   if (
@@ -523,17 +556,7 @@ export async function verifyWebhook(
     );
   }
 
-  // Values above 10^11 are already milliseconds, others seconds.
-  const stamp = Number(timestamp);
-  const skewMs = Math.abs(clock.now() - (stamp > 1e11 ? stamp : stamp * 1000));
-  if (skewMs > toleranceSeconds * 1000) {
-    throw new TalkJsWebhookError(
-      "stale_timestamp",
-      `Webhook ${TIMESTAMP_HEADER} is ${
-        Math.round(skewMs / 1000)
-      } s from now, outside the ${toleranceSeconds} s window`,
-    );
-  }
+  checkTimestampAge(timestamp, toleranceSeconds, clock);
 
   let event: WebhookEvent;
   try {

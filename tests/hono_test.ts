@@ -471,6 +471,127 @@ Deno.test("talkjsWebhook() refuses a request with missing or malformed signature
   assert.equal(events.length, 0);
 });
 
+/** A body of `chunks` × 64 KB, streamed, counting the bytes pulled from it. */
+function countedStream(chunks: number) {
+  const counted = { pulled: 0, cancelled: false };
+  let left = chunks;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (left-- <= 0) return controller.close();
+      counted.pulled += 64 * 1024;
+      controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
+    },
+    cancel() {
+      counted.cancelled = true;
+    },
+  });
+  return { stream, counted };
+}
+
+function postStream(
+  app: Hono<TalkJsWebhookEnv>,
+  body: ReadableStream<Uint8Array>,
+  headers: Record<string, string>,
+) {
+  return app.request(
+    new Request("http://localhost/events", {
+      method: "POST",
+      body,
+      headers,
+      duplex: "half",
+    } as RequestInit),
+  );
+}
+
+Deno.test("talkjsWebhook() answers 413 past maxBodyBytes, having read no more than the cap", async () => {
+  // Well-formed headers, a made-up signature, a current timestamp: all an
+  // attacker needs to make the middleware read. It used to read all 16 MB
+  // (800 MB took a server from 49 MB to 2.5 GB) before answering 401.
+  const { app, events } = webhookApp({ secret: SECRET });
+  const { stream, counted } = countedStream(256);
+  const res = await postStream(app, stream, {
+    "X-TalkJS-Timestamp": String(NOW_MS),
+    "X-TalkJS-Signature": "AB".repeat(32),
+  });
+  assert.equal(res.status, 413);
+  const answer = await res.json();
+  assert.equal(answer.reason, "body_too_large");
+  assert.match(answer.error, /1048576-byte limit/);
+  // The cap (1 MiB), the chunk that crossed it, and one the stream queued ahead.
+  assert.ok(
+    counted.pulled <= 1_048_576 + 2 * 64 * 1024,
+    `pulled ${counted.pulled} bytes`,
+  );
+  assert.ok(counted.cancelled, "the rest of the stream was cancelled");
+
+  // A Content-Length over the cap is answered before anything is read.
+  const declared = countedStream(256);
+  const big = await postStream(app, declared.stream, {
+    ...signedHeaders(EVENT_BODY),
+    "Content-Length": String(16 * 1024 * 1024),
+  });
+  assert.equal(big.status, 413);
+  assert.equal((await big.json()).reason, "body_too_large");
+  assert.ok(declared.counted.pulled <= 64 * 1024);
+  assert.equal(events.length, 0);
+});
+
+Deno.test("talkjsWebhook() takes a body of exactly maxBodyBytes, and refuses one byte more", async () => {
+  const events: WebhookEvent[] = [];
+  const app = new Hono<TalkJsWebhookEnv>().post(
+    "/events",
+    talkjsWebhook({
+      secret: SECRET,
+      clock: createManualClock(NOW_MS),
+      maxBodyBytes: 200,
+    }),
+    async (c) => {
+      events.push(c.var.talkjsEvent);
+      // Read by the middleware, the body is still there for the handler.
+      return c.json({ echoed: (await c.req.json()).type });
+    },
+  );
+  const event = (size: number) => {
+    const head = '{"type":"user.updated","data":{"pad":"';
+    return head + "x".repeat(size - head.length - 3) + '"}}';
+  };
+  const fits = event(200);
+  const ok = await app.request("/events", {
+    method: "POST",
+    body: fits,
+    headers: signedHeaders(fits),
+  });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(await ok.json(), { echoed: "user.updated" });
+  const over = event(201);
+  const refused = await app.request("/events", {
+    method: "POST",
+    body: over,
+    headers: signedHeaders(over),
+  });
+  assert.equal(refused.status, 413);
+  assert.equal((await refused.json()).reason, "body_too_large");
+  assert.equal(events.length, 1);
+});
+
+Deno.test("talkjsWebhook() refuses a stale timestamp before reading the body", async () => {
+  // The replay window is checked first: a huge body with an old (or future)
+  // timestamp costs nothing. It used to be read and hashed in full first.
+  const { app, events } = webhookApp({ secret: SECRET });
+  for (const timestamp of [NOW_MS - 301_000, NOW_MS / 1000 + 301]) {
+    const { stream, counted } = countedStream(256);
+    const res = await postStream(app, stream, {
+      "X-TalkJS-Timestamp": String(timestamp),
+      "X-TalkJS-Signature": "AB".repeat(32),
+    });
+    assert.equal(res.status, 401);
+    assert.equal((await res.json()).reason, "stale_timestamp");
+    // A stream's first pull may happen when it is made; nothing beyond.
+    assert.ok(counted.pulled <= 64 * 1024, `pulled ${counted.pulled} bytes`);
+  }
+  assert.equal(events.length, 0);
+});
+
 Deno.test("talkjsWebhook() answers 500 naming the cause when something before it read the body", async () => {
   // Read earlier as bytes through Hono ("arrayBuffer"), the exact bytes are
   // still there; read any other way, they are gone.
@@ -706,12 +827,24 @@ Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a thro
   });
 });
 
-Deno.test("talkjsWebhook() rejects a bad toleranceSeconds when created", () => {
+Deno.test("talkjsWebhook() rejects a bad toleranceSeconds or maxBodyBytes when created", () => {
   assert.throws(() => talkjsWebhook({ toleranceSeconds: -1 }), RangeError);
   assert.throws(
     () => talkjsWebhook({ toleranceSeconds: Number.NaN }),
     RangeError,
   );
+  for (const maxBodyBytes of [0, -1, 1.5, Number.NaN]) {
+    assert.throws(() => talkjsWebhook({ maxBodyBytes }), {
+      name: "RangeError",
+      message:
+        `Cannot create the webhook middleware as 'maxBodyBytes' must be a positive integer or Infinity: current value is ${maxBodyBytes}`,
+    });
+  }
+  assert.throws(
+    () => talkjsWebhook({ maxBodyBytes: "1mb" as never }),
+    { name: "TypeError", message: /'maxBodyBytes'/ },
+  );
+  talkjsWebhook({ maxBodyBytes: Infinity });
 });
 
 // ---------------------------------------------------------------- talkjsUserToken()

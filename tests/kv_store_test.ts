@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { type KvAtomicLike, type KvLike, kvStore } from "../src/kv_store.ts";
-import type { LimiterStore } from "../src/limiter.ts";
+import { createLimiter, type LimiterStore } from "../src/limiter.ts";
 import type { Clock } from "../src/clock.ts";
+import { createManualClock } from "../src/manual_clock.ts";
 
 /** A clock whose pauses end at once, for the store's retry loop. */
 const instantClock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
@@ -55,9 +56,14 @@ Deno.test("kvStore() keeps state under the given prefix", async () => {
   });
 });
 
-/** A KvLike over a Map whose commits fail as scripted: "conflict", "locked" or an Error. */
+/**
+ * A KvLike over a Map whose commits fail as scripted: "conflict", "locked" or
+ * an Error. With `lock`, a "locked" commit fails only after `lock.ms` on
+ * `lock.clock`, as SQLite does after its busy timeout.
+ */
 function scriptedKv(
   script: ("conflict" | "locked" | Error)[],
+  lock?: { clock: Clock; ms: number },
 ): KvLike & { commits: number } {
   const data = new Map<string, { value: unknown; versionstamp: string }>();
   let version = 0;
@@ -86,7 +92,10 @@ function scriptedKv(
           self.commits++;
           const step = script.shift();
           if (step === "locked") {
-            return Promise.reject(new TypeError("database is locked"));
+            const locked = new TypeError("database is locked");
+            return lock
+              ? lock.clock.sleep(lock.ms).then(() => Promise.reject(locked))
+              : Promise.reject(locked);
           }
           if (step instanceof Error) return Promise.reject(step);
           if (step === "conflict" || !checkOk) {
@@ -115,6 +124,61 @@ Deno.test("kvStore() retries failed checks and 'database is locked'", async () =
   assert.equal(kv.commits, 5);
   assert.equal(await store.reserve("k", opts), 100);
   assert.equal(kv.commits, 6);
+});
+
+Deno.test("kvStore() books a retried reservation at the time of the retry, not of the call", async () => {
+  // Budget: one request per 100 ms. A grant at 1,000; the next caller asks
+  // at 1,050 and its commit waits 150 ms for a locked file. Booked at the
+  // stale 1,050, its slot (1,100) was already past when it went out at about
+  // 1,200, and the caller after it went 1 ms later.
+  const clock = createManualClock(1_000);
+  const script: "locked"[] = [];
+  const kv = scriptedKv(script, { clock, ms: 150 });
+  const limiter = createLimiter({
+    store: kvStore(kv, { clock }),
+    clock,
+    burst: 1,
+    perSecond: 10,
+    slackMs: 0,
+  });
+  const granted: number[] = [];
+  const grant = () =>
+    limiter.schedule(() => Promise.resolve(void granted.push(clock.now())));
+  await grant();
+  await clock.advance(50);
+  script.push("locked");
+  const second = grant();
+  await clock.runAll();
+  await second;
+  await clock.advance(1);
+  const third = grant();
+  await clock.runAll();
+  await third;
+  assert.equal(kv.commits, 4);
+  assert.equal(granted[0], 1_000);
+  // Booked when the retry committed: 1,200 plus the retry's pause (< 2 ms).
+  assert.ok(granted[1]! >= 1_200 && granted[1]! < 1_202, `${granted[1]}`);
+  assert.equal(granted[2], granted[1]! + 100);
+});
+
+Deno.test("createLimiter() sends a burst slot that a store booked late at once, not slackMs behind", async () => {
+  // A slot answered after a lock retry is later than the caller's `now`,
+  // but due when it comes: it is no paced slot to run slackMs (50 ms) behind.
+  const clock = createManualClock(1_000);
+  const kv = scriptedKv(["locked"], { clock, ms: 150 });
+  const limiter = createLimiter({
+    store: kvStore(kv, { clock }),
+    clock,
+    burst: 2,
+    perSecond: 10,
+  });
+  let sent: number | undefined;
+  const first = limiter.schedule(() =>
+    Promise.resolve(void (sent = clock.now()))
+  );
+  await clock.runAll();
+  await first;
+  assert.ok(sent! >= 1_150 && sent! < 1_152, `sent at ${sent}`);
 });
 
 Deno.test("kvStore() throws other errors at once, and gives up after maxAttempts", async () => {

@@ -7,6 +7,8 @@ import {
 import { memoryStore } from "../src/memory_store.ts";
 import { createManualClock, type ManualClock } from "../src/manual_clock.ts";
 import { systemClock } from "../src/clock.ts";
+import { createClient } from "../src/client.ts";
+import { TalkJsApiError } from "../src/errors.ts";
 
 /** A memory store that counts and records reservations. */
 function countingStore(): LimiterStore & { calls: ReserveOptions[] } {
@@ -467,4 +469,152 @@ Deno.test("createLimiter() throws for bad options before anything runs", () => {
     () => createLimiter({ slackMs: 0, clock: {} as never }),
     /'clock' must be a Clock/,
   );
+});
+
+/** Runs tests/fixtures/limiter_heap.ts; answers its heap readings, in MB. */
+async function heapWhileWaiting(
+  scenario: "held" | "blocked",
+): Promise<{ before: number; after: number; pending: number }> {
+  const fixture = new URL("./fixtures/limiter_heap.ts", import.meta.url);
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--v8-flags=--expose-gc",
+      fixture.pathname,
+      scenario,
+      "1000",
+      "1500",
+    ],
+    stdout: "piped",
+    stderr: "piped",
+    // A limiter that spins instead of waiting fails here, not hangs.
+    signal: AbortSignal.timeout(30_000),
+  }).output();
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  return JSON.parse(new TextDecoder().decode(stdout));
+}
+
+Deno.test("createLimiter() waits in constant memory, held or blocked, however often callers wake", async () => {
+  // 1,000 callers behind a 10-minute hold, and 1,000 behind a concurrency
+  // slot that never frees (they wake on their own timers again and again).
+  // Each wake-up used to leave a handler on the caller's long-lived turn
+  // promise: the heap grew about 10 MB in 1.5 s.
+  const results = await Promise.all([
+    heapWhileWaiting("held"),
+    heapWhileWaiting("blocked"),
+  ]);
+  for (const [i, { before, after, pending }] of results.entries()) {
+    assert.ok(
+      after - before < 1.5,
+      `${["held", "blocked"][i]}: heap grew from ${before.toFixed(1)} to ${
+        after.toFixed(1)
+      } MB while waiting`,
+    );
+    assert.equal(pending, 0);
+  }
+});
+
+Deno.test("createLimiter() wakes no waiting caller before a hold ends", async () => {
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 5_000, perSecond: 5_000, clock });
+  limiter.penalize(600_000);
+  const controller = new AbortController();
+  const waiting = Array.from(
+    { length: 100 },
+    () => limiter.acquire(controller.signal),
+  );
+  let sleeps = 0;
+  const sleep = clock.sleep;
+  clock.sleep = (ms, signal) => (sleeps++, sleep(ms, signal));
+  // Callers used to nap one interval per caller ahead (0.2 ms here) and
+  // wake to find the queue still held, again and again for 10 minutes.
+  await clock.advance(5);
+  assert.equal(sleeps, 0);
+  await clock.advance(599_000);
+  assert.equal(sleeps, 0);
+  controller.abort();
+  for (const p of waiting) await assert.rejects(p, { name: "AbortError" });
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() lets the whole due queue out when a hold ends, though the first is answered 429 at once", async () => {
+  // Every request is answered 429 in the same tick (an in-process server),
+  // faster than the queue hands over to its next caller. The callers queued
+  // when the hold ended go out together, as the budget allows; the new hold
+  // holds whoever comes after them. It used to stop the queue after the
+  // first one or two, so N queued calls needed about N holds.
+  const clock = createManualClock();
+  // perSecond: 1 keeps the old limiter's naps (one interval per caller
+  // ahead) long, so that it fails here rather than spins; the burst binds.
+  const limiter = createLimiter({ burst: 5_000, perSecond: 1, clock });
+  limiter.penalize(1_000);
+  const sent: number[] = [];
+  const answer429 = () => {
+    sent.push(clock.now());
+    limiter.penalize(1_000);
+    return Promise.resolve();
+  };
+  const wave = Array.from({ length: 1_000 }, () => limiter.schedule(answer429));
+  await clock.advance(1_000);
+  assert.equal(sent.length, 1_000);
+  await Promise.all(wave);
+  assert.ok(sent.every((t) => t === 1_000));
+  // A caller after the wave waits for the hold the wave's 429s set.
+  const late = limiter.schedule(answer429);
+  await clock.advance(999);
+  assert.equal(sent.length, 1_000);
+  await clock.advance(1);
+  await late;
+  assert.deepEqual(sent.slice(1_000), [2_000]);
+  assert.equal(clock.pending, 0);
+});
+
+Deno.test("createLimiter() in a client: a storm of instant 429s fails every call after its retries, within seconds", async () => {
+  // 100 calls, a budget that never binds, a fetch that answers 429 at once:
+  // each call makes 4 attempts, a second's hold apart. This used to trickle
+  // a few requests out per hold (100 calls needed minutes, 1,000 did not
+  // settle in 300 s). Bounded in real time: a trickle fails, not hangs.
+  const clock = createManualClock();
+  const limiter = createLimiter({ burst: 5_000, perSecond: 5_000, clock });
+  let sent = 0;
+  const talk = createClient({
+    appId: "tStorm",
+    secretKey: "sk_test_storm",
+    clock,
+    limiter,
+    retry: { jitter: "none" },
+    fetch: () => {
+      sent++;
+      return Promise.resolve(Response.json({}, { status: 429 }));
+    },
+  });
+  const controller = new AbortController();
+  const settled: unknown[] = [];
+  const calls = Array.from(
+    { length: 100 },
+    (_, i) =>
+      talk.users.get(`u${i}`, { signal: controller.signal }).then(
+        () => settled.push("resolved"),
+        (error) => settled.push(error),
+      ),
+  );
+  const deadline = setTimeout(() => controller.abort(), 10_000);
+  try {
+    await clock.runAll(10_000);
+    await Promise.all(calls);
+  } finally {
+    clearTimeout(deadline);
+  }
+  assert.ok(
+    !controller.signal.aborted,
+    `only ${sent} requests sent in 10 s of real time`,
+  );
+  assert.ok(clock.now() <= 5_000, `settled at ${clock.now()} ms`);
+  assert.equal(sent, 400);
+  assert.equal(settled.length, 100);
+  for (const error of settled) {
+    assert.ok(error instanceof TalkJsApiError && error.status === 429);
+  }
+  assert.equal(limiter.pending, 0);
+  assert.equal(clock.pending, 0);
 });

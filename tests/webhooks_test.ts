@@ -518,6 +518,75 @@ Deno.test("verifyWebhook() rejects bad arguments before checking anything", asyn
     }),
     RangeError,
   );
+  for (const maxBodyBytes of [0, 2.5, -1]) {
+    await assert.rejects(
+      verifyWebhook({
+        secret: SECRET,
+        body: BODY,
+        headers,
+        clock,
+        maxBodyBytes,
+      }),
+      {
+        name: "RangeError",
+        message:
+          `Cannot verify a webhook as 'maxBodyBytes' must be a positive integer or Infinity: current value is ${maxBodyBytes}`,
+      },
+    );
+  }
+});
+
+Deno.test("verifyWebhook() refuses a body over maxBodyBytes (1 MiB) before hashing it", async () => {
+  /** A JSON event of exactly `size` bytes. */
+  const event = (size: number) => {
+    const head = '{"type":"user.updated","data":{"pad":"';
+    return head + "x".repeat(size - head.length - 3) + '"}}';
+  };
+  const fits = event(1_048_576);
+  const verified = await verifyWebhook({
+    secret: SECRET,
+    body: fits,
+    headers: signed(fits),
+    clock,
+  });
+  assert.equal(verified.type, "user.updated");
+  const over = event(1_048_577);
+  const error = await refusal(
+    verifyWebhook({ secret: SECRET, body: over, headers: signed(over), clock }),
+    "body_too_large",
+  );
+  assert.match(error.message, /over the 1048576-byte limit/);
+  // Before the signature: a forged oversized body is refused on its size.
+  await refusal(
+    verifyWebhook({
+      secret: SECRET,
+      body: new Uint8Array(2_000),
+      headers: { ...signed(BODY), "X-TalkJS-Signature": "AB".repeat(32) },
+      clock,
+      maxBodyBytes: 1_999,
+    }),
+    "body_too_large",
+  );
+  // Counted in bytes, not characters; Infinity lifts the cap.
+  const wide = JSON.stringify({ type: "user.updated", data: { n: "é" } });
+  await refusal(
+    verifyWebhook({
+      secret: SECRET,
+      body: wide,
+      headers: signed(wide),
+      clock,
+      maxBodyBytes: wide.length,
+    }),
+    "body_too_large",
+  );
+  const unlimited = await verifyWebhook({
+    secret: SECRET,
+    body: over,
+    headers: signed(over),
+    clock,
+    maxBodyBytes: Infinity,
+  });
+  assert.equal(unlimited.type, "user.updated");
 });
 
 Deno.test("verifyWebhook() uses the system clock by default", async () => {

@@ -1,8 +1,12 @@
 import type { Context, Env, MiddlewareHandler } from "hono";
-import type { Clock } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { TalkJsWebhookError } from "../errors.ts";
 import { verifyWebhook, type WebhookEvent } from "../webhooks.ts";
 import {
+  checkBodySize,
+  checkTimestampAge,
+  MAX_BODY_BYTES,
+  requireMaxBodyBytes,
   SIGNATURE_FORMAT,
   SIGNATURE_HEADER,
   TIMESTAMP_FORMAT,
@@ -38,6 +42,13 @@ export interface TalkJsWebhookOptions<E extends Env = any> {
    */
   toleranceSeconds?: number;
   /**
+   * The largest body read, in bytes: past it the request is answered 413
+   * `{ error, reason: "body_too_large" }`, having read at most this much
+   * (plus the chunk that crossed it). A positive integer or `Infinity`.
+   * @default {1_048_576}
+   */
+  maxBodyBytes?: number;
+  /**
    * Where "now" comes from.
    * @default {systemClock}
    */
@@ -71,6 +82,68 @@ function logError(error: unknown, event: WebhookEvent): void {
 }
 
 /**
+ * The body's bytes, read only once the headers could pass: with a header
+ * missing or malformed, an empty body (`verifyWebhook` refuses on the header
+ * before it looks at the body); with a timestamp outside the window, a
+ * `stale_timestamp` refusal. Past `maxBodyBytes`, a `body_too_large` refusal
+ * and the stream is cancelled. The bytes are left in Hono's body cache, so
+ * handlers after the middleware can still read the body.
+ */
+async function readBody(
+  c: Context,
+  toleranceSeconds: number,
+  maxBodyBytes: number,
+  clock: Clock,
+): Promise<Uint8Array> {
+  const { raw, bodyCache } = c.req;
+  const timestamp = raw.headers.get(TIMESTAMP_HEADER)?.trim() ?? "";
+  if (
+    !TIMESTAMP_FORMAT.test(timestamp) ||
+    !SIGNATURE_FORMAT.test(raw.headers.get(SIGNATURE_HEADER)?.trim() ?? "")
+  ) {
+    return new Uint8Array();
+  }
+  checkTimestampAge(timestamp, toleranceSeconds, clock);
+  // Hono keeps the promise of what it read; read earlier as bytes, they are there.
+  const cache = bodyCache as unknown as { arrayBuffer?: Promise<ArrayBuffer> };
+  if (cache.arrayBuffer) return new Uint8Array(await cache.arrayBuffer);
+  checkBodySize(Number(raw.headers.get("content-length")) || 0, maxBodyBytes);
+  const bytes = await readCapped(raw.body, maxBodyBytes);
+  cache.arrayBuffer = Promise.resolve(bytes.buffer);
+  return bytes;
+}
+
+/** Reads a stream to its end, or throws `body_too_large` and cancels it past `maxBytes`. */
+async function readCapped(
+  body: ReadableStream<Uint8Array> | null,
+  maxBytes: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (body) {
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) {
+        // Not awaited: a source that never settles its cancel must not hold the answer.
+        reader.cancel().catch(() => {});
+        checkBodySize(size, maxBytes);
+      }
+      chunks.push(value);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
+}
+
+/**
  * Hono middleware that verifies TalkJS webhook requests (see `verifyWebhook`)
  * and puts the typed event on `c.var.talkjsEvent`.
  *
@@ -80,10 +153,16 @@ function logError(error: unknown, event: WebhookEvent): void {
  * a JSON `{ error, reason }` (`reason` as in `TalkJsWebhookError`); a missing
  * secret with a 500 `{ error }`.
  *
- * A request whose signature headers are missing or malformed is refused
- * before its body is read. If something before the middleware already read
- * the body (other than as bytes through `c.req.arrayBuffer()`), the exact
- * bytes are gone: that is answered with a 500 `{ error }` saying to mount the
+ * Anyone can post to the endpoint, so the body is read last and capped. A
+ * request whose signature headers are missing or malformed, or whose
+ * timestamp is outside the window (`stale_timestamp`: here that says nothing
+ * about the signature, which was not checked), is refused before its body is
+ * read. A body over `maxBodyBytes` (1 MiB; TalkJS's events are a few KB) is
+ * answered with a 413 `{ error, reason: "body_too_large" }`: at once when its
+ * `Content-Length` says so, else when the bytes read cross the cap, and the
+ * rest is not read. If something before the middleware already read the body
+ * (other than as bytes through `c.req.arrayBuffer()`), the exact bytes are
+ * gone: that is answered with a 500 `{ error }` saying to mount the
  * middleware first.
  *
  * TalkJS waits 5 s for a 200 and then retries: answer fast. Pass `onEvent`, and
@@ -92,9 +171,10 @@ function logError(error: unknown, event: WebhookEvent): void {
  * Workers, hand slow work to `c.executionCtx.waitUntil` yourself (Hono's
  * `c.executionCtx` throws on Deno, Bun and Node).
  *
- * @param options Where to find the secret, the tolerance, and an optional background handler.
+ * @param options Where to find the secret, the tolerance, the body cap, and an optional background handler.
  * @returns The middleware.
- * @throws {RangeError} When `toleranceSeconds` is negative or not finite.
+ * @throws {RangeError} When `toleranceSeconds` is negative or not finite, or
+ * `maxBodyBytes` is not a positive integer or `Infinity`.
  *
  * @example Handle events in a route
  * ```ts
@@ -150,16 +230,14 @@ export function talkjsWebhook<E extends Env = any>(
   const {
     secret: secretSetting,
     toleranceSeconds = 300,
-    clock,
+    maxBodyBytes = MAX_BODY_BYTES,
+    clock = systemClock,
     onEvent,
     onError = logError,
   } = options;
-  requirePositive(
-    "create the webhook middleware",
-    "toleranceSeconds",
-    toleranceSeconds,
-    true,
-  );
+  const what = "create the webhook middleware";
+  requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
+  requireMaxBodyBytes(what, maxBodyBytes);
 
   return async function talkjsWebhookMiddleware(c, next) {
     const secret = await resolveSetting(c, secretSetting, "TALKJS_SECRET_KEY");
@@ -172,24 +250,20 @@ export function talkjsWebhook<E extends Env = any>(
     if ((raw.bodyUsed || raw.body?.locked) && !bodyCache.arrayBuffer) {
       return c.json({ error: BODY_ALREADY_READ }, 500);
     }
-    // With a header missing or malformed, verifyWebhook refuses before it
-    // looks at the body: do not read a body (of any size) only to refuse it.
-    const wellFormed =
-      TIMESTAMP_FORMAT.test(raw.headers.get(TIMESTAMP_HEADER)?.trim() ?? "") &&
-      SIGNATURE_FORMAT.test(raw.headers.get(SIGNATURE_HEADER)?.trim() ?? "");
-
     let event: WebhookEvent;
     try {
       event = await verifyWebhook({
         secret,
-        body: wellFormed ? await c.req.arrayBuffer() : new Uint8Array(),
+        body: await readBody(c, toleranceSeconds, maxBodyBytes, clock),
         headers: raw.headers,
         toleranceSeconds,
-        ...(clock ? { clock } : {}),
+        maxBodyBytes,
+        clock,
       });
     } catch (error) {
       if (error instanceof TalkJsWebhookError) {
-        return c.json({ error: error.message, reason: error.reason }, 401);
+        const status = error.reason === "body_too_large" ? 413 : 401;
+        return c.json({ error: error.message, reason: error.reason }, status);
       }
       throw error;
     }
