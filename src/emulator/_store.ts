@@ -1,4 +1,10 @@
-import type { Conversation, Message, Participation, User } from "../types.ts";
+import type {
+  Conversation,
+  Message,
+  Participation,
+  PresenceSession,
+  User,
+} from "../types.ts";
 import { createSortedIndex, type SortedIndex } from "./_index.ts";
 import type { EmulatorNotification } from "./emulator.ts";
 
@@ -24,6 +30,22 @@ export interface ConversationRecord {
   keys: Map<string, string>;
 }
 
+/** @internal A file uploaded through `POST /files`. */
+export interface StoredFile {
+  bytes: Uint8Array;
+  /** The file part's media type. */
+  type: string;
+  filename: string;
+  /** Where the emulator serves it: `{origin}/files/{token}`. */
+  url: string;
+}
+
+/** @internal A user's sessions, as a test set them. */
+export interface StoredPresence {
+  widgets: PresenceSession[];
+  backgroundSessions: PresenceSession[];
+}
+
 /** @internal The emulator's data, with the indexes that keep lists fast. */
 export interface Store {
   readonly users: Map<string, User>;
@@ -33,6 +55,10 @@ export interface Store {
   /** userId → IDs of the conversations the user takes part in. */
   readonly userConversations: Map<string, Set<string>>;
   readonly notifications: EmulatorNotification[];
+  /** attachmentToken → uploaded file. */
+  readonly files: Map<string, StoredFile>;
+  /** userId → sessions of an online user. */
+  readonly presences: Map<string, StoredPresence>;
   nextSeq(): number;
   newMessageId(): string;
   createConversation(id: string, createdAt: number): ConversationRecord;
@@ -59,6 +85,8 @@ export function createStore(): Store {
   const conversationIndex = createSortedIndex();
   const userConversations = new Map<string, Set<string>>();
   const notifications: EmulatorNotification[] = [];
+  const files = new Map<string, StoredFile>();
+  const presences = new Map<string, StoredPresence>();
   let seq = 0;
   let messageCounter = 0;
 
@@ -74,6 +102,8 @@ export function createStore(): Store {
     conversationIndex,
     userConversations,
     notifications,
+    files,
+    presences,
     nextSeq: () => ++seq,
     newMessageId() {
       // Sortable and unique per emulator, with a random tail so IDs look
@@ -159,6 +189,8 @@ export function createStore(): Store {
       conversationIndex.clear();
       userConversations.clear();
       notifications.length = 0;
+      files.clear();
+      presences.clear();
       seq = 0;
       messageCounter = 0;
     },
