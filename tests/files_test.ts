@@ -320,6 +320,7 @@ Deno.test("emulator: a message sent or imported with an uploaded attachmentToken
     sender: "alice",
     text: "t",
     timestamp: 1,
+    readBy: [],
     attachmentToken: "att_unknown",
   }]);
   assert.deepEqual(Object.keys((await badImport.json()).reasons), [
@@ -336,6 +337,7 @@ Deno.test("emulator: a message sent or imported with an uploaded attachmentToken
     type: "UserMessage",
     sender: "alice",
     timestamp: 1,
+    readBy: [],
     attachmentToken,
   }]);
   assert.deepEqual((await noText.json()).reasons, {

@@ -581,7 +581,9 @@ export function createRouter(deps: RouterDeps): Router {
   }
 
   /** The `attachment` of a message sent or imported with `item`. */
-  function attachment(item: Record<string, unknown>): Message["attachment"] {
+  function attachment(
+    item: Record<string, unknown>,
+  ): { url: string; size: number } | null {
     const token = item.attachmentToken as string | undefined;
     const file = token === undefined ? undefined : store.files.get(token);
     return file ? { url: file.url, size: file.bytes.length } : null;
