@@ -38,6 +38,7 @@ export type {
   SendProgress,
   SendResult,
 } from "./src/resources/messages.ts";
+export type { FilesResource, UploadOptions } from "./src/resources/files.ts";
 export * from "./src/auth.ts";
 export * from "./src/errors.ts";
 export * from "./src/types.ts";

@@ -208,6 +208,29 @@ async function scenario(
       idempotencyKey: prefix + "k1",
     }],
   });
+  // TalkJS's own GIF example: upload (multipart `file` and `filename`),
+  // then send the token without text.
+  const form = new FormData();
+  form.append(
+    "file",
+    new Blob([new TextEncoder().encode("GIF89a parity")], {
+      type: "image/gif",
+    }),
+    "parity.gif",
+  );
+  form.append("filename", "parity.gif");
+  const uploaded = await call("upload a file", "POST", "files", {
+    body: form,
+  });
+  const token = (uploaded as { attachmentToken?: unknown } | undefined)
+    ?.attachmentToken;
+  await call("send a file", "POST", "conversations/$c1/messages", {
+    body: [{
+      type: "UserMessage",
+      sender: prefix + "u1",
+      attachmentToken: typeof token === "string" ? token : "unknown",
+    }],
+  });
   await call(
     "send from a non-participant",
     "POST",
@@ -246,6 +269,22 @@ async function scenario(
   await call("list a user's conversations", "GET", "users/$u1/conversations");
   await call("list too many conversations", "GET", "conversations", {
     query: { limit: 1000 },
+  });
+  await call(
+    "get a participant's email address",
+    "GET",
+    "conversations/$c1/participants/$u1/email",
+  );
+  await call(
+    "get a non-participant's email address",
+    "GET",
+    "conversations/$c2/participants/$u2/email",
+  );
+  await call("list presences", "POST", "presences", {
+    body: {
+      userIds: [prefix + "u1", prefix + "u2"],
+      includeBackgroundSessions: true,
+    },
   });
   await call("notify", "POST", "conversations/$c1/notifications", {
     body: { channels: ["email"], recipients: [prefix + "u3"] },

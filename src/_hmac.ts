@@ -1,4 +1,5 @@
-const encoder = new TextEncoder();
+/** The core's one TextEncoder, shared (each copy costs bundle bytes). */
+export const encoder: TextEncoder = new TextEncoder();
 const keys = new Map<string, Promise<CryptoKey>>();
 
 /** Imports the HMAC-SHA256 signing key once per secret (a few, most recently added kept). */

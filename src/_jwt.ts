@@ -1,7 +1,5 @@
 import { CompactSign } from "jose";
-import { hmacKey } from "./_hmac.ts";
-
-const encoder = new TextEncoder();
+import { encoder, hmacKey } from "./_hmac.ts";
 
 /**
  * Signs a TalkJS token as a compact HS256 JWT with jose: an app token

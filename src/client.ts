@@ -33,6 +33,7 @@ import {
   createMessagesResource,
   type MessagesResource,
 } from "./resources/messages.ts";
+import { createFilesResource, type FilesResource } from "./resources/files.ts";
 
 /** An HTTP method the TalkJS REST API uses. */
 export type HttpMethod = "GET" | "PUT" | "POST" | "PATCH" | "DELETE";
@@ -44,7 +45,10 @@ export type QueryValue = string | number | boolean | undefined;
 export interface RequestOptions {
   /** Query parameters; `undefined` values are left out. */
   query?: Record<string, QueryValue>;
-  /** The JSON body, for every method but GET. */
+  /**
+   * The body, for every method but GET: sent as JSON, except a `FormData`,
+   * sent as multipart (fetch sets its boundary).
+   */
   body?: unknown;
   /** Aborts the call, including its retries and waits. An abort is never retried. */
   signal?: AbortSignal | undefined;
@@ -136,6 +140,8 @@ export interface TalkJsClient {
   readonly participants: ParticipantsResource;
   /** Messages: get, list, send, import, edit, delete. */
   readonly messages: MessagesResource;
+  /** Files: upload. */
+  readonly files: FilesResource;
   /**
    * Runs operations through `POST /batch`, 10 per request, paced at one
    * request per second. Operations may run out of order within a chunk.
@@ -153,7 +159,6 @@ const METHODS: ReadonlySet<string> = new Set([
   "PATCH",
   "DELETE",
 ]);
-const encoder = new TextEncoder();
 
 function toJson(what: string, body: unknown): string {
   let text: string | undefined;
@@ -348,7 +353,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
     method: HttpMethod,
     url: string,
     path: string,
-    body: string | undefined,
+    body: string | FormData | undefined,
     signal: AbortSignal | undefined,
     token: string,
   ): Promise<unknown> {
@@ -356,7 +361,10 @@ export function createClient(options: ClientOptions): TalkJsClient {
       "Authorization": `Bearer ${token}`,
       "Accept": "application/json",
     };
-    if (method !== "GET") headers["Content-Type"] = "application/json";
+    // A FormData's Content-Type, with its boundary, is fetch's to set.
+    if (method !== "GET" && typeof body !== "object") {
+      headers["Content-Type"] = "application/json";
+    }
     if (apiVersion !== undefined) headers["TalkJS-REST-Version"] = apiVersion;
 
     const controller = new AbortController();
@@ -371,7 +379,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
     }, () => {});
     try {
       const init: RequestInit = { method, headers, signal: controller.signal };
-      if (body !== undefined) init.body = encoder.encode(body);
+      if (body !== undefined) init.body = body;
       let response: Response;
       let text: string;
       try {
@@ -471,8 +479,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
           `Cannot ${what} as 'body' must be undefined for GET`,
         );
       }
-      const json = body === undefined
-        ? undefined
+      const payload = body === undefined || body instanceof FormData
+        ? body
         : toJson(`send ${method} ${path}`, body);
       if (signal !== undefined && !(signal instanceof AbortSignal)) {
         fail(what, "signal", "an AbortSignal", signal);
@@ -481,7 +489,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
       const once = (ctx: { signal?: AbortSignal }) => {
         const s = ctx.signal ?? signal;
         const run = async () =>
-          attempt(method, url, path, json, s, await sign());
+          attempt(method, url, path, payload, s, await sign());
         const limited = () => limiter ? limiter.schedule(run, s) : run();
         return pace ? pace.schedule(limited, s) : limited();
       };
@@ -571,6 +579,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
     conversations: createConversationsResource(request),
     participants: createParticipantsResource(request),
     messages: createMessagesResource(request),
+    files: createFilesResource(request),
     batch,
   };
   Object.defineProperty(client, "toString", {

@@ -313,8 +313,10 @@ export interface UserMessageInput {
   type: "UserMessage";
   /** The sender's user ID; must be a participant. */
   sender: string;
-  /** The text. */
-  text: string;
+  /** The text; may be left out when `attachmentToken` is given. */
+  text?: string;
+  /** A file uploaded with `files.upload`, sent as the message's attachment. */
+  attachmentToken?: string;
   /** Free-form string fields. */
   custom?: Record<string, string>;
   /** The message this one replies to. */
@@ -346,8 +348,10 @@ export interface UserMessageInput {
 export interface SystemMessageInput {
   /** Always `"SystemMessage"`. */
   type: "SystemMessage";
-  /** The text. */
-  text: string;
+  /** The text; may be left out when `attachmentToken` is given. */
+  text?: string;
+  /** A file uploaded with `files.upload`, sent as the message's attachment. */
+  attachmentToken?: string;
   /** Free-form string fields. */
   custom?: Record<string, string>;
 }
@@ -408,6 +412,8 @@ export interface ImportMessageInput {
   readBy?: string[];
   /** Free-form string fields. */
   custom?: Record<string, string>;
+  /** A file uploaded with `files.upload`, imported as the message's attachment. */
+  attachmentToken?: string;
 }
 
 /**
@@ -640,4 +646,55 @@ export interface ConversationFilters {
    * direction. API version 2021-02-09 on.
    */
   offsetTs?: number;
+}
+
+/**
+ * What `POST /presences` takes: which online users to list. Every filter is
+ * optional; together they narrow the list.
+ */
+export interface PresenceFilters {
+  /**
+   * `false` (TalkJS's default): only users with a visible chat UI (a widget).
+   * `true`: every online user; one without a widget comes with empty `widgets`.
+   */
+  includeBackgroundSessions?: boolean;
+  /**
+   * Only users who have this conversation selected; `null`: only users online
+   * with no conversation selected.
+   */
+  selectedConversationId?: string | null;
+  /** `true`: only users watching the chat UI; `false`: only users who are not. */
+  hasFocus?: boolean;
+  /** Only users who are typing (`true`) or not (`false`). */
+  isTyping?: boolean;
+  /** Only these users. */
+  userIds?: string[];
+}
+
+/** One session of an online user: a visible chat UI (a widget) or a background session. */
+export interface PresenceSession {
+  /** The conversation selected in it, or `null`. */
+  selectedConversationId: string | null;
+  /** Free-form string fields. */
+  custom: Record<string, string>;
+  /** Whether the user is watching it. */
+  hasFocus: boolean;
+  /** Whether the user is typing in it. */
+  isTyping: boolean;
+  /** The session's ID. */
+  sessionId: string;
+  /** Fields TalkJS adds later pass through untouched. */
+  [field: string]: unknown;
+}
+
+/** An online user, as `POST /presences` answers it. */
+export interface Presence {
+  /** `"online"`. */
+  status: string;
+  /** Background sessions (listed with `includeBackgroundSessions: true`). */
+  backgroundSessions: PresenceSession[];
+  /** Sessions with a visible chat UI (an inbox, a chatbox or a popup). */
+  widgets: PresenceSession[];
+  /** Fields TalkJS adds later pass through untouched. */
+  [field: string]: unknown;
 }

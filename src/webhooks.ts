@@ -1,7 +1,7 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
-import { hmacKey } from "./_hmac.ts";
+import { encoder, hmacKey } from "./_hmac.ts";
 import {
   checkBodySize,
   checkTimestampAge,
@@ -382,8 +382,6 @@ export type WebhookEventOf<T extends WebhookEventType> = Extract<
   WebhookEvent,
   { type: T }
 >;
-
-const encoder = new TextEncoder();
 
 /** Validates `secret` and `body` of both functions: the key and the body's bytes. */
 function prepare(

@@ -9,6 +9,8 @@ export interface Recorded {
   path: string;
   headers: Headers;
   body: string;
+  /** The body's bytes, as received (`body` is their UTF-8 decoding). */
+  bytes: Uint8Array<ArrayBuffer>;
 }
 
 /** Answer this to send the headers and part of the body, then close the socket. */
@@ -109,6 +111,7 @@ async function readRequest(conn: Deno.Conn): Promise<Recorded | undefined> {
     path: path!,
     headers,
     body: dec.decode(body.subarray(0, length)),
+    bytes: body.slice(0, length),
   };
 }
 

@@ -634,6 +634,24 @@ Deno.test("conversations.* and participants.* refuse wrong types and empty IDs b
       TypeError,
       /'userId'/,
     ],
+    [
+      "participants.email('', u)",
+      () => talk.participants.email("", "u"),
+      TypeError,
+      /'conversationId'/,
+    ],
+    [
+      "participants.email(c, 5)",
+      () => talk.participants.email("c", 5 as never),
+      TypeError,
+      /'userId'/,
+    ],
+    [
+      "participants.email(c, '..')",
+      () => talk.participants.email("c", ".."),
+      TypeError,
+      /"\.\."/,
+    ],
   ], sent);
 });
 
@@ -786,6 +804,138 @@ Deno.test("messages.* and batch() refuse wrong types, empty lists and bad timest
       () => talk.batch([[1, "PUT", "/users/u", cyclic]] as never),
       TypeError,
       /'body'/,
+    ],
+    [
+      "send(c, no text, no attachmentToken)",
+      () => talk.messages.send("c", { type: "UserMessage", sender: "u" }),
+      TypeError,
+      /'messages\[0\]\.text' must be a string \(or give an attachmentToken\)/,
+    ],
+    [
+      "send(c, SystemMessage without text)",
+      () => talk.messages.send("c", { type: "SystemMessage" }),
+      TypeError,
+      /'messages\[0\]\.text'/,
+    ],
+    [
+      "send(c, attachmentToken '')",
+      () => talk.messages.send("c", { ...user, attachmentToken: "" }),
+      TypeError,
+      /'messages\[0\]\.attachmentToken'/,
+    ],
+    [
+      "send(c, attachmentToken 5, no text)",
+      () =>
+        talk.messages.send("c", {
+          type: "UserMessage",
+          sender: "u",
+          attachmentToken: 5 as never,
+        }),
+      TypeError,
+      /'messages\[0\]\.attachmentToken'/,
+    ],
+    [
+      "send(c, text 5 beside an attachmentToken)",
+      () =>
+        talk.messages.send("c", {
+          ...user,
+          text: 5 as never,
+          attachmentToken: "t",
+        }),
+      TypeError,
+      /'messages\[0\]\.text'/,
+    ],
+    [
+      "import(c, attachmentToken without text)",
+      () =>
+        talk.messages.import("c", {
+          type: "UserMessage",
+          sender: "u",
+          timestamp: 1,
+          attachmentToken: "t",
+        } as never),
+      TypeError,
+      /'messages\[0\]\.text' must be a string:/,
+    ],
+    [
+      "import(c, attachmentToken '')",
+      () => talk.messages.import("c", { ...old, attachmentToken: "" }),
+      TypeError,
+      /'messages\[0\]\.attachmentToken'/,
+    ],
+  ], sent);
+});
+
+Deno.test("users.presences() and files.upload() refuse wrong types, a missing filename and bad signals before sending", async () => {
+  const { talk, sent } = emulated();
+  const blob = new Blob(["x"]);
+  await check([
+    [
+      "users.presences(null)",
+      () => talk.users.presences(null as never),
+      TypeError,
+      /'input'/,
+    ],
+    [
+      "users.presences([])",
+      () => talk.users.presences([] as never),
+      TypeError,
+      /'input'/,
+    ],
+    [
+      "users.presences({}, {signal: 'x'})",
+      () => talk.users.presences({}, { signal: "x" } as never),
+      TypeError,
+      /'options\.signal'/,
+    ],
+    [
+      "users.presences(cyclic)",
+      () => talk.users.presences(cyclic as never),
+      TypeError,
+      /'body'/,
+    ],
+    ...([undefined, null, "bytes", 5, {}, [1, 2], new Uint16Array(2)] as const)
+      .map((file): Row => [
+        `files.upload(${Deno.inspect(file)})`,
+        () => talk.files.upload(file as never, { filename: "a.txt" }),
+        TypeError,
+        /'file' must be a Blob, Uint8Array or ArrayBuffer/,
+      ]),
+    [
+      "files.upload(blob)",
+      () => talk.files.upload(blob, undefined as never),
+      TypeError,
+      /'options\.filename' must be a non-empty string/,
+    ],
+    [
+      "files.upload(blob, {})",
+      () => talk.files.upload(blob, {} as never),
+      TypeError,
+      /'options\.filename'/,
+    ],
+    [
+      "files.upload(blob, {filename: ''})",
+      () => talk.files.upload(blob, { filename: "" }),
+      TypeError,
+      /'options\.filename'/,
+    ],
+    [
+      "files.upload(blob, {filename: 5})",
+      () => talk.files.upload(blob, { filename: 5 as never }),
+      TypeError,
+      /'options\.filename'/,
+    ],
+    [
+      "files.upload(blob, 'a.txt')",
+      () => talk.files.upload(blob, "a.txt" as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "files.upload(blob, {filename, signal: 'x'})",
+      () => talk.files.upload(blob, { filename: "a", signal: "x" as never }),
+      TypeError,
+      /'options\.signal'/,
     ],
   ], sent);
 });
@@ -1475,6 +1625,13 @@ const calls: Call[] = [
   ["messages.list", (t) => t.messages.list({ conversationId: "c1" }), true],
   ["listAll(users.list)", (t) => Array.fromAsync(listAll(t.users.list)), true],
   ["batch", (t) => t.batch([[1, "GET", "/users/u1"]]), true],
+  ["participants.email", (t) => t.participants.email("c1", "u1"), true],
+  ["users.presences", (t) => t.users.presences(), true],
+  [
+    "files.upload",
+    (t) => t.files.upload(new Uint8Array([1]), { filename: "f" }),
+    true,
+  ],
   ["users.put", (t) => t.users.put("u1", { name: "A" }), false],
   ["users.putMany", (t) => t.users.putMany({ u1: { name: "A" } }), false],
   ["conversations.delete", (t) => t.conversations.delete("c1"), false],

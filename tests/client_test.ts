@@ -244,6 +244,27 @@ const endpoints: [
     undefined,
   ],
   [
+    "participants.email",
+    (t) => t.participants.email("c 1", "u/1"),
+    "GET",
+    "/conversations/c%201/participants/u%2F1/email",
+    undefined,
+  ],
+  [
+    "users.presences",
+    (t) => t.users.presences({ userIds: ["u1"], isTyping: true }),
+    "POST",
+    "/presences",
+    { userIds: ["u1"], isTyping: true },
+  ],
+  [
+    "users.presences (no filters)",
+    (t) => t.users.presences(),
+    "POST",
+    "/presences",
+    {},
+  ],
+  [
     "messages.list",
     (t) => t.messages.list({ conversationId: "c1", limit: 100 }),
     "GET",
@@ -310,6 +331,8 @@ for (const [name, call, method, path, body] of endpoints) {
     await using server = startFakeServer();
     server.setDefault((r) => {
       if (r.path.endsWith("/batch")) return json([[1, 200, U]]);
+      if (r.path.endsWith("/email")) return json({ emailAddress: "a@b.c" });
+      if (r.path.endsWith("/presences")) return json({ data: {} });
       if (r.method !== "GET") return talkJsDefault(r);
       if (r.path.includes("/messages/")) return json(M);
       if (r.path.includes("?") || r.path.endsWith("/users")) {

@@ -101,6 +101,28 @@ async function scenario(talk: TalkJsClient, emu: Emulator): Promise<void> {
   assert.equal(emu.store.messages("c 1").length, 23);
   assert.deepEqual(resent.ids, [sent.ids[1]]);
 
+  // Participant email, presences, files
+  const { emailAddress } = await talk.participants.email("c 1", "u/2");
+  assert.match(emailAddress, /@reply\.talkjs\.invalid$/);
+  await assert.rejects(talk.participants.email("c 1", "u/1"), { status: 404 });
+  assert.deepEqual(await talk.users.presences(), { data: {} });
+  emu.presence.set("alice", { widgets: [{ selectedConversationId: "c 1" }] });
+  const online = await talk.users.presences({ selectedConversationId: "c 1" });
+  assert.deepEqual(Object.keys(online.data), ["alice"]);
+  const { attachmentToken } = await talk.files.upload(
+    new Uint8Array([1, 2, 3]),
+    { filename: "three.bin" },
+  );
+  const [fileId] = (await talk.messages.send("c 1", {
+    type: "UserMessage",
+    sender: "alice",
+    attachmentToken,
+  })).ids;
+  const withFile = await talk.messages.get("c 1", fileId!);
+  assert.equal(withFile.attachment?.size, 3);
+  assert.ok(withFile.attachment?.url.endsWith(`/files/${attachmentToken}`));
+  await talk.messages.delete("c 1", fileId!);
+
   // Notifications and batch
   await talk.conversations.notify("c 1", {
     channels: ["email"],

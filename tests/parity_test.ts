@@ -82,6 +82,9 @@ Deno.test("runScenario() covers every endpoint, and two emulators show no differ
       "POST /import/conversations/{id}/messages",
       "POST /conversations/{id}/notifications",
       "POST /batch",
+      "GET /conversations/{id}/participants/{id}/email",
+      "POST /presences",
+      "POST /files",
     ]
   ) {
     assert.ok(endpoints.has(endpoint), `the scenario calls ${endpoint}`);

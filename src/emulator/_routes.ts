@@ -1,5 +1,11 @@
 import type { Clock } from "../clock.ts";
-import type { Conversation, Message, User } from "../types.ts";
+import type {
+  Conversation,
+  Message,
+  Presence,
+  PresenceFilters,
+  User,
+} from "../types.ts";
 import { badRequest, errorBody, HttpError, notFound } from "./_http.ts";
 import type { ConversationRecord, Store } from "./_store.ts";
 import {
@@ -24,10 +30,15 @@ import {
 export interface RouteContext {
   params: Record<string, string>;
   query: URLSearchParams;
-  /** The parsed JSON body; `undefined` when there was none. */
+  /**
+   * The parsed JSON body; `undefined` when there was none; a `FormData` for
+   * a multipart upload.
+   */
   body: unknown;
   /** The API version the request runs under: `"2021-02-09"`. */
   version: string;
+  /** The request's origin (`http://host:port`): URLs the emulator serves start with it. */
+  origin: string;
 }
 
 /** @internal What a route answers: always 200 unless it throws an HttpError. */
@@ -60,7 +71,8 @@ export interface Router {
   match(method: string, path: string): RouteMatch | undefined;
   /**
    * Runs the endpoint for `path`: `found`, when the caller matched it
-   * already, else matched here.
+   * already, else matched here. `origin` starts the URLs of what it serves
+   * (default `deps.baseUrl`).
    */
   execute(
     method: string,
@@ -69,6 +81,7 @@ export interface Router {
     body: unknown,
     found?: RouteMatch,
     version?: string,
+    origin?: string,
   ): Promise<RouteResult>;
 }
 
@@ -78,6 +91,10 @@ export interface RouterDeps {
   clock: Clock;
   /** 0 when a /batch request may run now, else whole seconds to wait. */
   batchGate(): number;
+  /** The app ID, part of each participant's email address. */
+  appId: string;
+  /** The origin of requests that name none (`emu.baseUrl`). */
+  baseUrl: string;
 }
 
 const USER_SCHEMA: Record<string, Check> = {
@@ -114,12 +131,14 @@ const USER_MESSAGE_SCHEMA: Record<string, Check> = {
   custom: checks.custom,
   referencedMessageId: checks.nonEmptyString,
   idempotencyKey: checks.nonEmptyString,
+  attachmentToken: checks.nonEmptyString,
 };
 
 const SYSTEM_MESSAGE_SCHEMA: Record<string, Check> = {
   type: checks.oneOf(["SystemMessage"]),
   text: checks.string,
   custom: checks.custom,
+  attachmentToken: checks.nonEmptyString,
 };
 
 const IMPORT_MESSAGE_SCHEMA: Record<string, Check> = {
@@ -129,6 +148,7 @@ const IMPORT_MESSAGE_SCHEMA: Record<string, Check> = {
   timestamp: checks.timestamp,
   readBy: checks.stringArray,
   custom: checks.custom,
+  attachmentToken: checks.nonEmptyString,
 };
 
 const EDIT_SCHEMA: Record<string, Check> = {
@@ -149,6 +169,20 @@ const NOTIFICATION_SCHEMA: Record<string, Check> = {
   emailSettings: checks.stringRecord,
   smsSettings: checks.stringRecord,
 };
+
+const PRESENCE_SCHEMA: Record<string, Check> = {
+  includeBackgroundSessions: checks.boolean,
+  selectedConversationId: checks.nullableString,
+  hasFocus: checks.boolean,
+  isTyping: checks.boolean,
+  userIds: checks.idArray,
+};
+
+/**
+ * The emulator's own cap on an upload (TalkJS documents none that the
+ * project could read): past it, a 413.
+ */
+export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
 const BATCH_METHODS = ["GET", "PUT", "POST", "PATCH", "DELETE"];
 
@@ -620,6 +654,27 @@ export function createRouter(deps: RouterDeps): Router {
     };
   }
 
+  /** A 400 reason for an `attachmentToken` no upload answered. */
+  function attachmentProblems(
+    item: Record<string, unknown>,
+    i: number,
+  ): [string, string][] {
+    const token = item.attachmentToken as string | undefined;
+    return token === undefined || store.files.has(token) ? [] : [[
+      `[${i}].attachmentToken`,
+      `no file was uploaded with this token: current value is ${show(token)}`,
+    ]];
+  }
+
+  /** The `attachment` of a message sent or imported with `item`. */
+  function attachment(
+    item: Record<string, unknown>,
+  ): { url: string; size: number } | null {
+    const token = item.attachmentToken as string | undefined;
+    const file = token === undefined ? undefined : store.files.get(token);
+    return file ? { url: file.url, size: file.bytes.length } : null;
+  }
+
   function sendMessages({ params, body }: RouteContext): unknown {
     const conv = conversation(params.conversationId!);
     const items = requireArray(body, 10);
@@ -636,10 +691,14 @@ export function createRouter(deps: RouterDeps): Router {
       const own = problems(
         item,
         system ? SYSTEM_MESSAGE_SCHEMA : USER_MESSAGE_SCHEMA,
-        system ? ["text"] : ["type", "sender", "text"],
+        system ? [] : ["type", "sender"],
       );
+      if (item.text === undefined && item.attachmentToken === undefined) {
+        own.push(["text", "is required unless attachmentToken is given"]);
+      }
       found.push(...own.map(([f, m]): [string, string] => [`[${i}].${f}`, m]));
       if (own.length) return;
+      found.push(...attachmentProblems(item, i));
       if (!system && !Object.hasOwn(conv.participants, item.sender as string)) {
         found.push([
           `[${i}].sender`,
@@ -672,10 +731,11 @@ export function createRouter(deps: RouterDeps): Router {
       const m = newMessage(conv, {
         type: system ? "SystemMessage" : "UserMessage",
         senderId: system ? null : item.sender as string,
-        text: item.text as string,
+        text: (item.text as string | undefined) ?? null,
         custom: { ...(item.custom as Record<string, string> | undefined) },
         referencedMessageId: (item.referencedMessageId as string | undefined) ??
           null,
+        attachment: attachment(item),
         origin: "rest",
         createdAt: now,
       });
@@ -718,6 +778,7 @@ export function createRouter(deps: RouterDeps): Router {
           } is not a participant of this conversation`,
         ]);
       }
+      if (!own.length) found.push(...attachmentProblems(item, i));
     });
     assertValid(found);
     for (const item of items as Record<string, unknown>[]) {
@@ -729,6 +790,7 @@ export function createRouter(deps: RouterDeps): Router {
           text: item.text as string,
           readBy: [...((item.readBy as string[] | undefined) ?? [])],
           custom: { ...(item.custom as Record<string, string> | undefined) },
+          attachment: attachment(item),
           origin: "import",
           createdAt: item.timestamp as number,
         }),
@@ -821,9 +883,128 @@ export function createRouter(deps: RouterDeps): Router {
     return {};
   }
 
+  // ---- participant email, presences, files ----
+
+  /**
+   * The participant's inbound address, in the emulator's own form (TalkJS's
+   * is not documented): 20 hex digits of SHA-256 over the app, conversation
+   * and user IDs, at `reply.talkjs.invalid` (a domain that never receives
+   * mail). The same participant always gets the same address.
+   */
+  async function participantEmail({ params }: RouteContext): Promise<unknown> {
+    const conv = conversation(params.conversationId!);
+    const userId = params.userId!;
+    if (!Object.hasOwn(conv.participants, userId)) {
+      notFound("userId", `${JSON.stringify(userId)} is not a participant`);
+    }
+    const digest = await crypto.subtle.digest(
+      "SHA-256",
+      new TextEncoder().encode(JSON.stringify([deps.appId, conv.id, userId])),
+    );
+    const hex = Array.from(
+      new Uint8Array(digest, 0, 10),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    return { emailAddress: `${hex}@reply.talkjs.invalid` };
+  }
+
+  /**
+   * The users online, as TalkJS's User Presence page describes the filters:
+   * a user is listed when one of their sessions (widgets; background
+   * sessions too with `includeBackgroundSessions`) matches every filter
+   * given. Nobody is online until a test sets sessions (`emu.presence.set`).
+   */
+  function presences({ body }: RouteContext): unknown {
+    const filters = body === undefined ? {} : requireObject(body);
+    assertValid(problems(filters, PRESENCE_SCHEMA));
+    const {
+      includeBackgroundSessions = false,
+      selectedConversationId,
+      hasFocus,
+      isTyping,
+      userIds,
+    } = filters as PresenceFilters;
+    const data: Record<string, Presence> = {};
+    for (const [userId, presence] of store.presences) {
+      if (userIds && !userIds.includes(userId)) continue;
+      const sessions = includeBackgroundSessions
+        ? [...presence.widgets, ...presence.backgroundSessions]
+        : presence.widgets;
+      const online = sessions.some((s) =>
+        (selectedConversationId === undefined ||
+          s.selectedConversationId === selectedConversationId) &&
+        (hasFocus === undefined || s.hasFocus === hasFocus) &&
+        (isTyping === undefined || s.isTyping === isTyping)
+      );
+      if (!online) continue;
+      data[userId] = {
+        status: "online",
+        backgroundSessions: includeBackgroundSessions
+          ? structuredClone(presence.backgroundSessions)
+          : [],
+        widgets: structuredClone(presence.widgets),
+      };
+    }
+    return { data };
+  }
+
+  /**
+   * `POST /files`: multipart with a `file` part and a `filename` field, as
+   * TalkJS's own upload example sends them. The emulator is strict where
+   * TalkJS's reference is silent: both are required and no other field is
+   * known. Answers the token that attaches the file to a message.
+   */
+  async function uploadFile({ body, origin }: RouteContext): Promise<unknown> {
+    if (!(body instanceof FormData)) {
+      badRequest(
+        "content-type",
+        "must be multipart/form-data, with a file part and a filename field",
+      );
+    }
+    const strict =
+      "(TalkJS's own upload example sends it; the emulator is strict where TalkJS's reference is silent)";
+    for (const key of new Set(body.keys())) {
+      if (key !== "file" && key !== "filename") {
+        badRequest(key, `is not a known field ${strict}`);
+      }
+    }
+    const file = body.get("file");
+    if (!(file instanceof File)) {
+      badRequest(
+        "file",
+        file === null
+          ? "is required: a file part"
+          : "must be a file part, not a text field",
+      );
+    }
+    const filename = body.get("filename");
+    if (typeof filename !== "string" || filename === "") {
+      badRequest("filename", `is required, a non-empty text field ${strict}`);
+    }
+    if (file.size > MAX_FILE_BYTES) {
+      throw new HttpError(413, {
+        file:
+          `must be at most 25 MB (the emulator's own cap): current size is ${file.size} bytes`,
+      });
+    }
+    const token = "att_" + Array.from(
+      crypto.getRandomValues(new Uint8Array(16)),
+      (b) => b.toString(16).padStart(2, "0"),
+    ).join("");
+    store.files.set(token, {
+      bytes: new Uint8Array(await file.arrayBuffer()),
+      type: file.type || "application/octet-stream",
+      filename,
+      url: `${origin}/files/${token}`,
+    });
+    return { attachmentToken: token };
+  }
+
   // ---- batch ----
 
-  async function batch({ body, version }: RouteContext): Promise<unknown> {
+  async function batch(
+    { body, version, origin }: RouteContext,
+  ): Promise<unknown> {
     const ops = requireArray(body, 10);
     const found: [string, string][] = [];
     ops.forEach((op, i) => {
@@ -892,6 +1073,7 @@ export function createRouter(deps: RouterDeps): Router {
           undefined,
           // An operation's own api_version overrides the request's.
           options?.api_version ?? version,
+          origin,
         );
       results.push([seq, result.status, result.body]);
     }
@@ -947,6 +1129,13 @@ export function createRouter(deps: RouterDeps): Router {
       importMessages,
     ),
     compile("POST", "/batch", batch),
+    compile(
+      "GET",
+      "/conversations/:conversationId/participants/:userId/email",
+      participantEmail,
+    ),
+    compile("POST", "/presences", presences),
+    compile("POST", "/files", uploadFile),
   ];
 
   function match(method: string, path: string): RouteMatch | undefined {
@@ -981,6 +1170,7 @@ export function createRouter(deps: RouterDeps): Router {
     body: unknown,
     found = match(method, path),
     version: string = LATEST_API_VERSION,
+    origin = deps.baseUrl,
   ): Promise<RouteResult> {
     if (!found) {
       return {
@@ -994,6 +1184,7 @@ export function createRouter(deps: RouterDeps): Router {
         query,
         body,
         version,
+        origin,
       });
       return { status: 200, body: result ?? {} };
     } catch (error) {

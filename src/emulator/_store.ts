@@ -1,4 +1,10 @@
-import type { Conversation, Message, Participation, User } from "../types.ts";
+import type {
+  Conversation,
+  Message,
+  Participation,
+  PresenceSession,
+  User,
+} from "../types.ts";
 import { createSortedIndex, type SortedIndex } from "./_index.ts";
 import type { EmulatorNotification } from "./emulator.ts";
 
@@ -24,6 +30,22 @@ export interface ConversationRecord {
   keys: Map<string, string>;
 }
 
+/** @internal A file uploaded through `POST /files`. */
+export interface StoredFile {
+  bytes: Uint8Array;
+  /** The file part's media type. */
+  type: string;
+  filename: string;
+  /** Where the emulator serves it: `{origin}/files/{token}`. */
+  url: string;
+}
+
+/** @internal A user's sessions, as a test set them. */
+export interface StoredPresence {
+  widgets: PresenceSession[];
+  backgroundSessions: PresenceSession[];
+}
+
 /** @internal The emulator's data, with the indexes that keep lists fast. */
 export interface Store {
   readonly users: Map<string, User>;
@@ -38,6 +60,10 @@ export interface Store {
    */
   readonly userLeft: Map<string, Set<string>>;
   readonly notifications: EmulatorNotification[];
+  /** attachmentToken → uploaded file. */
+  readonly files: Map<string, StoredFile>;
+  /** userId → sessions of an online user. */
+  readonly presences: Map<string, StoredPresence>;
   nextSeq(): number;
   newMessageId(): string;
   createConversation(id: string, createdAt: number): ConversationRecord;
@@ -67,6 +93,8 @@ export function createStore(): Store {
   const userConversations = new Map<string, Set<string>>();
   const userLeft = new Map<string, Set<string>>();
   const notifications: EmulatorNotification[] = [];
+  const files = new Map<string, StoredFile>();
+  const presences = new Map<string, StoredPresence>();
   let seq = 0;
   let messageCounter = 0;
 
@@ -93,6 +121,8 @@ export function createStore(): Store {
     userConversations,
     userLeft,
     notifications,
+    files,
+    presences,
     nextSeq: () => ++seq,
     newMessageId() {
       // Sortable and unique per emulator, with a random tail so IDs look
@@ -188,6 +218,8 @@ export function createStore(): Store {
       userConversations.clear();
       userLeft.clear();
       notifications.length = 0;
+      files.clear();
+      presences.clear();
       seq = 0;
       messageCounter = 0;
     },

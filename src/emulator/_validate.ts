@@ -40,6 +40,7 @@ export const checks = {
     "a non-empty string",
   ),
   string: check((v) => typeof v === "string", "a string"),
+  boolean: check((v) => typeof v === "boolean", "true or false"),
   nullableString: check(
     (v) => v === null || typeof v === "string",
     "a string or null",

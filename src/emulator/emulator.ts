@@ -8,6 +8,9 @@ import { createRateLimit, type RateLimit } from "./_rate_limit.ts";
 import { createRouter, type RouteMatch } from "./_routes.ts";
 import { createStore } from "./_store.ts";
 import { isApiVersion, LATEST_API_VERSION } from "./_versions.ts";
+import { createPresence, type EmulatorPresence } from "./_presence.ts";
+
+export type { EmulatorPresence, EmulatorSessions } from "./_presence.ts";
 
 /**
  * The emulator's rate limit: a token bucket of `burst` requests refilling
@@ -284,6 +287,8 @@ export interface Emulator {
   readonly stats: EmulatorStats;
   /** Read-only views of the stored data. */
   store: EmulatorStore;
+  /** Who is online, for `POST /presences`. */
+  presence: EmulatorPresence;
   /** Clears data, stats, faults and rate-limit state. */
   reset(): void;
 }
@@ -322,9 +327,13 @@ function authFailure(code: string | undefined): string {
 
 /**
  * Creates an in-memory TalkJS REST API that follows the project's `API.md`:
- * users, conversations, participants, messages, imports, notifications and
- * `/batch`, with TalkJS's auth, validation, cursors, newest-first lists, JSON
- * errors and rate limits. Plug `emu.fetch` into a client, or serve `emu.app`.
+ * users, conversations, participants (and their email addresses), messages,
+ * imports, notifications, presences, file uploads and `/batch`, with
+ * TalkJS's auth, validation, cursors, newest-first lists, JSON errors and
+ * rate limits. Plug `emu.fetch` into a client, or serve `emu.app`. Uploaded
+ * files (at most 25 MB each, the emulator's own cap) are served, without
+ * auth, at the `attachment.url` of the messages that carry them:
+ * `{origin}/files/{attachmentToken}`, the origin being the upload request's.
  *
  * @param options App ID, secret key, rate limit and clock.
  * @returns The emulator.
@@ -406,9 +415,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const stats: EmulatorStats = { requests: 0, rateLimited: 0, byRoute: {} };
   let lastBatchAt: number | undefined;
 
+  const baseUrl = "http://emulator.talkjs.test";
   const router = createRouter({
     store,
     clock,
+    appId,
+    baseUrl,
     batchGate() {
       if (!limit) return 0;
       const now = clock.now();
@@ -451,6 +463,14 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     // Read only when waiting: under Deno.serve, touching request.signal
     // costs a listener (and a warning) on every request.
     const signal = () => req.signal;
+    // Uploaded files, outside /v1 and without auth: attachment URLs are
+    // links that a chat UI opens, as TalkJS's are.
+    const download = /^\/files\/([^/]+)$/.exec(url.pathname);
+    if (download && method === "GET") {
+      const key = "GET /files/:attachmentToken";
+      stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
+      return serveFile(download[1]!);
+    }
     const found = /^\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const route = found ? router.match(method, found[2] ?? "/") : undefined;
     const key = route?.key ?? `${method} (no route)`;
@@ -520,11 +540,19 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     if (denied) return errorResponse(401, { authorization: denied });
 
     let body: unknown = undefined;
-    if (method !== "GET" && method !== "HEAD") {
+    const type = (req.headers.get("content-type") ?? "").split(";")[0]!
+      .trim().toLowerCase();
+    if (route?.key === "POST /files" && type === "multipart/form-data") {
+      try {
+        body = await req.formData();
+      } catch {
+        return errorResponse(400, {
+          body: "must be valid multipart/form-data",
+        });
+      }
+    } else if (method !== "GET" && method !== "HEAD") {
       const text = await req.text();
       if (!(method === "DELETE" && text === "")) {
-        const type = (req.headers.get("content-type") ?? "").split(";")[0]!
-          .trim().toLowerCase();
         if (type !== "application/json") {
           return errorResponse(400, {
             "content-type": `must be application/json: current value is ${
@@ -558,6 +586,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       body,
       route,
       version,
+      new URL(req.url).origin,
     );
     return json(result.status, result.body, result.headers);
   }
@@ -597,11 +626,35 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   };
 
   const view = <T>(value: T): T => structuredClone(value);
+  const { presence, ...presenceIds } = createPresence(store.presences);
+
+  function serveFile(rawToken: string): Response {
+    let token: string;
+    try {
+      token = decodeURIComponent(rawToken);
+    } catch {
+      token = rawToken;
+    }
+    const file = store.files.get(token);
+    if (!file) {
+      return errorResponse(404, {
+        attachmentToken: "no file was uploaded with this token",
+      });
+    }
+    return new Response(file.bytes.slice(), {
+      headers: {
+        "content-type": file.type,
+        "content-disposition": `inline; filename*=UTF-8''${
+          encodeURIComponent(file.filename)
+        }`,
+      },
+    });
+  }
 
   return {
     app,
     fetch: emulatorFetch,
-    baseUrl: "http://emulator.talkjs.test",
+    baseUrl,
     appId,
     secretKey,
     faults: {
@@ -642,8 +695,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       },
       notifications: () => view(store.notifications),
     },
+    presence,
     reset() {
       store.reset();
+      presenceIds.reset();
       faults.clear();
       limit?.reset();
       lastBatchAt = undefined;

@@ -35,9 +35,12 @@ function segmentsOf(
  * Builds a resource method from its endpoint: `path` is a template such as
  * `"conversations/:conversationId/messages/:messageId"` whose `:name` parts
  * are the method's first arguments (non-empty strings, validated in order).
- * With `input`, the next argument is the JSON body (an object, which `input`
- * may check further; `"optional"`: `{}` when left out). The last argument is
- * `{ signal }`. A GET answers the parsed body; other methods answer nothing.
+ * With `input`, the next argument is the body (an object, sent as JSON unless
+ * a `FormData`; `input` may check it further; `"optional"`: `{}` when left
+ * out). The last argument is
+ * `{ signal }`. With `answer`, the method answers the parsed body, which
+ * must carry that field with a value of that type (a GET's record its
+ * string `id`, by default); without, it answers nothing.
  */
 export function endpoint<F>(
   request: RequestFn,
@@ -45,6 +48,8 @@ export function endpoint<F>(
   method: HttpMethod,
   path: string,
   input?: "optional" | ((input: Record<string, unknown>) => void) | true,
+  answer: [field: string, type: "string" | "object"] | undefined =
+    method === "GET" ? ["id", "string"] : undefined,
 ): F {
   return async function resourceMethod(
     ...args: unknown[]
@@ -61,18 +66,20 @@ export function endpoint<F>(
     // Like a default parameter: `undefined` becomes `{}`; anything but an
     // object with an AbortSignal (or no signal) throws, naming it.
     const { signal } = requireOptions(what, args[i]);
-    const answer = await request(method, segments, { body, signal });
-    if (method !== "GET") return;
-    // A 200 that is not a record is no success: never hand it on as one.
-    if (typeof (answer as { id?: unknown } | null)?.id !== "string") {
+    const result = await request(method, segments, { body, signal });
+    if (!answer) return;
+    // A 200 without what the endpoint answers is no success: never hand it on as one.
+    const [field, type] = answer;
+    const value = (result as Record<string, unknown> | null)?.[field];
+    if (typeof value !== type || !value) {
       throw new TalkJsApiError({
         status: 200,
         method,
         path: segments.join("/"),
-        body: `expected a record with an id, got ${show(answer)}`,
+        body: `expected { ${field}: ${type} }, got ${show(result)}`,
       });
     }
-    return answer;
+    return result;
   } as F;
 }
 

@@ -123,8 +123,9 @@ export interface MessagesResource {
 }
 
 /**
- * Checks the messages of a send (user or system messages; an `idempotencyKey`,
- * when given, non-empty) or of an import (user messages with a `timestamp`).
+ * Checks the messages of a send (user or system messages with `text`, an
+ * `attachmentToken` or both; an `idempotencyKey`, when given, non-empty) or of
+ * an import (user messages with `text` and a `timestamp`).
  */
 function checkMessages(
   what: string,
@@ -143,7 +144,7 @@ function checkMessages(
   return list.map((m, i) => {
     const name = `messages[${i}]`;
     const msg = requireObject(what, name, m);
-    const { type, idempotencyKey, text, timestamp } = msg;
+    const { type, idempotencyKey, text, timestamp, attachmentToken } = msg;
     if (type === "UserMessage") {
       requireId(what, name + ".sender", msg.sender);
       if (!imported && idempotencyKey !== undefined) {
@@ -168,7 +169,21 @@ function checkMessages(
         type,
       );
     }
-    if (typeof text !== "string") fail(what, name + ".text", "a string", text);
+    if (attachmentToken !== undefined) {
+      requireId(what, name + ".attachmentToken", attachmentToken);
+    }
+    // An import needs its text (TalkJS: "All fields are required").
+    if (
+      typeof text !== "string" &&
+      (imported || text !== undefined || attachmentToken === undefined)
+    ) {
+      fail(
+        what,
+        name + ".text",
+        imported ? "a string" : "a string (or give an attachmentToken)",
+        text,
+      );
+    }
     if (imported && (typeof timestamp !== "number" || !isFinite(timestamp))) {
       fail(
         what,

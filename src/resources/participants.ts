@@ -24,6 +24,16 @@ export interface ParticipantsResource {
     userId: string,
     options?: { signal?: AbortSignal },
   ): Promise<void>;
+  /**
+   * `GET /conversations/{cid}/participants/{uid}/email`: the participant's
+   * inbound address for this conversation; mail sent to it appears in the
+   * conversation as sent by that user.
+   */
+  email(
+    conversationId: string,
+    userId: string,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ emailAddress: string }>;
 }
 
 /** Creates the participants resource over a request function. */
@@ -35,5 +45,13 @@ export function createParticipantsResource(
     put: endpoint(request, "add a participant", "PUT", path, "optional"),
     patch: endpoint(request, "update a participant", "PATCH", path, true),
     delete: endpoint(request, "remove a participant", "DELETE", path),
+    email: endpoint(
+      request,
+      "get a participant's email address",
+      "GET",
+      path + "/email",
+      undefined,
+      ["emailAddress", "string"],
+    ),
   };
 }

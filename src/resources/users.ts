@@ -2,6 +2,8 @@ import type {
   Conversation,
   ConversationFilters,
   ListFn,
+  Presence,
+  PresenceFilters,
   User,
   UserInput,
 } from "../types.ts";
@@ -59,6 +61,14 @@ export interface UsersResource {
   readonly list: ListFn<User>;
   /** `GET /users/{userId}/conversations`, up to 100 a page. */
   readonly conversations: ListFn<Conversation, UserConversationsParams>;
+  /**
+   * `POST /presences`: the users online now, by user ID, with their
+   * sessions. By default only users with a visible chat UI (a widget).
+   */
+  presences(
+    input?: PresenceFilters,
+    options?: { signal?: AbortSignal },
+  ): Promise<{ data: Record<string, Presence> }>;
 }
 
 /** Creates the users resource over a request function. */
@@ -96,6 +106,14 @@ export function createUsersResource(request: RequestFn): UsersResource {
       100,
       "users/:userId/conversations",
       ["unreadsOnly", ...CONVERSATION_FILTERS],
+    ),
+    presences: endpoint(
+      request,
+      "list presences",
+      "POST",
+      "presences",
+      "optional",
+      ["data", "object"],
     ),
   };
 }
