@@ -14,6 +14,7 @@ import {
   requireNumber,
   requireObject,
   requireOptions,
+  requireWellFormed,
   show,
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
@@ -461,6 +462,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
           if (!["string", "number", "boolean"].includes(typeof value)) {
             fail(what, `query.${name}`, "a string, number or boolean", value);
           }
+          requireWellFormed(what, `query.${name}`, String(value));
           params.append(name, String(value));
         }
         const search = params.toString();
