@@ -19,7 +19,7 @@ import {
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
 import { addToChunk, inChunks } from "./resources/_chunks.ts";
-import { encodeSegments, parseRetryAfter } from "./_http.ts";
+import { encodeSegment, encodeSegments, parseRetryAfter } from "./_http.ts";
 import type { BatchOperation, BatchResult } from "./types.ts";
 import { createUsersResource, type UsersResource } from "./resources/users.ts";
 import {
@@ -247,7 +247,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     clock = systemClock,
     apiVersion,
   } = options;
-  requireId(what, "appId", appId);
+  // Checked as a path segment: ".." would take every request outside /v1.
+  const appPath = encodeSegment(what, "appId", appId);
   if (typeof secretKey !== "string" || !secretKey) {
     // The value is not shown: it may be a secret in the wrong place.
     throw new TypeError(
@@ -331,8 +332,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
     );
   }
   const prefix =
-    new URL(base.href.replace(/\/+$/, "") + "/v1/" + encodeURIComponent(appId))
-      .pathname;
+    new URL(base.href.replace(/\/+$/, "") + "/v1" + appPath).pathname;
   // Import the key and sign once now, so that the first request does not pay
   // for both after its limiter slot (a server counts arrivals, not slots). A
   // failure resurfaces on first use.

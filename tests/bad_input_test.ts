@@ -1069,6 +1069,37 @@ Deno.test("a lone surrogate in any ID, path segment or query value is a TypeErro
   assert.equal((await talk.users.get("\u{1F600}")).name, "A");
 });
 
+Deno.test("createClient() checks appId as a path segment: . and .. are refused, / is encoded", async () => {
+  const urls: string[] = [];
+  const make = (appId: string) =>
+    createClient({
+      appId,
+      secretKey: SECRET,
+      limiter: false,
+      retry: false,
+      fetch: (input) => {
+        urls.push(String(input));
+        return Promise.resolve(json({ id: "x" }));
+      },
+    });
+  await check([
+    ["appId '.'", () => make("."), TypeError, /'appId' must not be "\."/],
+    ["appId '..'", () => make(".."), TypeError, /'appId' must not be "\."/],
+    [
+      "appId with a lone surrogate",
+      () => make("t\ud800"),
+      TypeError,
+      /'appId' must be well-formed/,
+    ],
+  ]);
+  await make("a/../b").users.get("x");
+  await make("...").users.get("x");
+  assert.deepEqual(urls, [
+    "https://api.talkjs.com/v1/a%2F..%2Fb/users/x",
+    "https://api.talkjs.com/v1/.../users/x",
+  ]);
+});
+
 Deno.test("users and conversations with /, .., %, unicode and control characters in IDs store exactly that ID", async () => {
   const { emu, talk } = emulated();
   for (const id of oddIds) {
