@@ -186,14 +186,20 @@ function redact(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * The original failure for `cause`, unless its message quotes the secret key
- * or the token (a runtime's fetch may quote a bad header back): then an Error
- * with the message redacted.
+ * A stand-in for the original failure as `cause`: a fresh Error whose message
+ * is the original's name and message (`"TypeError: …"`), redacted, and
+ * nothing else. The original may hold the token elsewhere: a runtime's fetch
+ * quotes a bad header back, and a fetch wrapper's error may keep the
+ * request's options, headers and all (ofetch's `FetchError` does).
  */
-function scrub(error: unknown, secrets: readonly string[]): unknown {
-  const message = error instanceof Error ? error.message : String(error);
-  const clean = redact(message, secrets);
-  return clean === message ? error : new Error(clean);
+function scrub(error: unknown, secrets: readonly string[]): Error {
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = typeof error;
+  }
+  return new Error(redact(text, secrets));
 }
 
 function parseBody(text: string): unknown {

@@ -119,6 +119,63 @@ Deno.test("servers that echo the token or the key back leak nothing into errors,
   assert.deepEqual(findLeaks(sink, [SECRET]), []);
 });
 
+Deno.test("a fetch wrapper's error that keeps the request's headers leaves no token or key in cause", async () => {
+  // As ofetch's FetchError: the request's options, headers and all, on the error.
+  class FetchError extends Error {
+    options: RequestInit;
+    request: string;
+    constructor(request: string, options: RequestInit) {
+      super(`[${options.method}] "${request}": <no response> fetch failed`);
+      this.name = "FetchError";
+      this.request = request;
+      this.options = options;
+    }
+  }
+  const leaks = createSink();
+  for (const auth of ["token", "secret-key"] as const) {
+    for (const timeout of [false, true]) {
+      const talk = createClient({
+        appId: APP,
+        secretKey: SECRET,
+        auth,
+        limiter: false,
+        retry: false,
+        timeoutMs: 20,
+        fetch: (input, init) => {
+          const headers = new Headers(init?.headers);
+          recordToken(leaks, headers);
+          const error = new FetchError(String(input), {
+            ...init,
+            headers: Object.fromEntries(headers),
+          });
+          // Rejects at once, or on the abort that the timeout sends.
+          return new Promise((_, reject) =>
+            timeout
+              ? init?.signal?.addEventListener("abort", () => reject(error))
+              : reject(error)
+          );
+        },
+      });
+      const error = await talk.users.get("u1").then(() => undefined, (e) => e);
+      assert.equal(
+        error?.name,
+        timeout ? "TalkJsTimeoutError" : "TalkJsNetworkError",
+      );
+      leaks.errors.push(error);
+    }
+  }
+  assert.ok(leaks.tokens.has(SECRET) && leaks.tokens.size >= 2);
+  assert.deepEqual(findLeaks(leaks, [SECRET]), []);
+  // What failed is still told: the class and its message, redacted.
+  for (const error of leaks.errors) {
+    assert.equal(
+      (error as Error & { cause: Error }).cause.message,
+      `FetchError: [GET] "https://api.talkjs.com/v1/${APP}/users/u1": <no response> fetch failed`,
+    );
+  }
+  sink.errors.push(...leaks.errors);
+});
+
 Deno.test("Hono middleware logs and answers hold no secret", async () => {
   const logs = createSink();
   const app = new Hono<TalkJsEnv>();
