@@ -261,11 +261,14 @@ export function createClient(options: ClientOptions): TalkJsClient {
       `Cannot ${what} as 'secretKey' must be a non-empty string`,
     );
   }
-  if (!/^[\x21-\x7e]+$/.test(secretKey)) {
-    // A pasted key with a newline or space would fail in fetch, whose error
-    // quotes the header (and so the key) back.
+  if (!/^[\w.~-]+$/.test(secretKey)) {
+    // TalkJS's keys are sk_test_/sk_live_ and letters and digits. A pasted key
+    // with a newline or space would fail in fetch, whose error quotes the
+    // header (and so the key) back; a quote, backslash, "<" or "%" is escaped
+    // by a server that echoes the key in JSON, HTML or a URL, and an escaped
+    // key would get past redaction.
     throw new TypeError(
-      `Cannot ${what} as 'secretKey' must be printable ASCII without spaces (check for a stray newline)`,
+      `Cannot ${what} as 'secretKey' must hold only letters, digits and _ . ~ - (check for a stray newline or quote)`,
     );
   }
   requireId(what, "baseUrl", baseUrl);

@@ -176,6 +176,49 @@ Deno.test("a fetch wrapper's error that keeps the request's headers leaves no to
   sink.errors.push(...leaks.errors);
 });
 
+Deno.test("createClient() refuses a secret key that a server would escape when echoing it, so redaction cannot miss it", async () => {
+  await using server = withNoDelay(startFakeServer);
+  // Each of these comes back escaped from some server's JSON, HTML or URL
+  // encoding, where a plain search for the key cannot find it.
+  for (const c of [`"`, "\\", "/", "<", ">", "&", "'", "%", "+", "=", "!"]) {
+    const secretKey = `sk_test_ab${c}cd`;
+    server.setDefault((r) =>
+      json({
+        errorCode: "X",
+        reasons: { key: secretKey, echo: r.headers.get("authorization") },
+      }, 400)
+    );
+    let made: ReturnType<typeof createClient> | undefined;
+    try {
+      made = createClient({
+        appId: APP,
+        secretKey,
+        baseUrl: server.url,
+        limiter: false,
+        retry: false,
+        auth: "secret-key",
+      });
+    } catch (error) {
+      assert.ok(error instanceof TypeError, String(error));
+      assert.match(error.message, /'secretKey' must hold only letters, digits/);
+      assert.ok(!error.message.includes(secretKey));
+      continue;
+    }
+    // Today's code: the key is accepted, and its escaped echo survives.
+    const error = await made.users.get("u1").catch((e) => e);
+    assert.fail(
+      `${JSON.stringify(c)} was accepted; leaks: ${
+        findLeaks({ ...createSink(), errors: [error] }, [secretKey]).join(", ")
+      }`,
+    );
+  }
+  assert.equal(server.requests.length, 0);
+  // TalkJS's own keys, and test keys with _ . ~ -, are taken.
+  for (const secretKey of ["sk_live_AbC123", "sk_test_a.b~c-d_e"]) {
+    createClient({ appId: APP, secretKey });
+  }
+});
+
 Deno.test("Hono middleware logs and answers hold no secret", async () => {
   const logs = createSink();
   const app = new Hono<TalkJsEnv>();
