@@ -380,7 +380,15 @@ export function createClient(options: ClientOptions): TalkJsClient {
       controller.abort(new DOMException("timed out", "TimeoutError"));
     }, () => {});
     try {
-      const init: RequestInit = { method, headers, signal: controller.signal };
+      // A redirect is never followed: it would send the body and the token
+      // to wherever TalkJS (or whoever answers) pointed, and a 303 would
+      // turn a write into a GET that "succeeds".
+      const init: RequestInit = {
+        method,
+        headers,
+        signal: controller.signal,
+        redirect: "manual",
+      };
       if (body !== undefined) init.body = encoder.encode(body);
       let response: Response;
       let text: string;
@@ -412,12 +420,21 @@ export function createClient(options: ClientOptions): TalkJsClient {
         if (status === 429 && limiter && path !== prefix + "/batch") {
           limiter.penalize(Math.min(retryAfterMs ?? 1000, 60_000));
         }
+        // Browsers hide a manual redirect: status 0, type "opaqueredirect".
+        const redirected = response.type === "opaqueredirect" ||
+          (status > 299 && status < 400);
         throw new TalkJsApiError({
           status,
           method,
           path,
           body: parseBody(text),
           retryAfterMs,
+          location: redirected
+            ? redact(
+              response.headers.get("location") ?? "(hidden by the runtime)",
+              [secretKey, token],
+            )
+            : undefined,
         });
       }
       if (text.trim() === "" && method !== "GET") return {};
