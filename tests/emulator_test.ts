@@ -832,6 +832,157 @@ Deno.test("createEmulator() lists a user's conversations with unreadsOnly and li
   );
 });
 
+// ---------------------------------------------------------------- IDs named like Object.prototype
+
+/**
+ * Runs `fn` with Object.prototype.__proto__ as Node, Bun and workerd have it
+ * (Deno removes it, so there `obj["__proto__"] = x` is a plain key).
+ */
+async function withProtoAccessor(fn: () => Promise<void>): Promise<void> {
+  const proto = Object.getPrototypeOf;
+  Object.defineProperty(Object.prototype, "__proto__", {
+    configurable: true,
+    get(this: object) {
+      return proto(this);
+    },
+    set(this: object, value: unknown) {
+      if (typeof value === "object" || typeof value === "function") {
+        Object.setPrototypeOf(this, value);
+      }
+    },
+  });
+  try {
+    await fn();
+  } finally {
+    delete (Object.prototype as { __proto__?: unknown }).__proto__;
+  }
+}
+
+Deno.test("createEmulator() treats constructor, toString, hasOwnProperty, valueOf and __proto__ as plain IDs on every route", async () => {
+  const names = [
+    "constructor",
+    "toString",
+    "hasOwnProperty",
+    "valueOf",
+    "__proto__",
+  ];
+  for (const id of names) await plainIdOnEveryRoute(id);
+  await withProtoAccessor(() => plainIdOnEveryRoute("__proto__"));
+  assert.equal(Object.hasOwn(Object.prototype, "__proto__"), false);
+});
+
+async function plainIdOnEveryRoute(id: string): Promise<void> {
+  {
+    const h = setup();
+    await seedConversation(h);
+    const c1 = "/conversations/c1";
+    const status = async (method: string, path: string, body?: unknown) =>
+      (await h.call(method, path, body)).status;
+    // Nothing by that name exists yet: every lookup is a 404 or a 400.
+    const absent: [string, string, unknown, number][] = [
+      ["GET", `/users/${id}`, undefined, 404],
+      ["GET", `/users/${id}/conversations`, undefined, 404],
+      ["GET", `/conversations/${id}`, undefined, 404],
+      ["DELETE", `/conversations/${id}`, undefined, 404],
+      ["PATCH", `${c1}/participants/${id}`, { access: "Read" }, 404],
+      ["DELETE", `${c1}/participants/${id}`, undefined, 404],
+      ["GET", `${c1}/messages/${id}`, undefined, 404],
+      ["PUT", `${c1}/messages/${id}`, { text: "t" }, 404],
+      ["DELETE", `${c1}/messages/${id}`, undefined, 404],
+      ["POST", `${c1}/messages`, [{
+        type: "UserMessage",
+        sender: id,
+        text: "t",
+      }], 400],
+      ["POST", `${c1}/notifications`, {
+        channels: ["email"],
+        recipients: [id],
+      }, 400],
+      ["PUT", "/users", { [id]: 5 }, 400],
+      ["PUT", `/users/${id}`, { [id]: "x", name: "N" }, 400],
+    ];
+    const got = [];
+    for (const [method, path, body] of absent) {
+      got.push(`${method} ${path} ${await status(method, path, body)}`);
+    }
+    assert.deepEqual(
+      got,
+      absent.map(([method, path, , want]) => `${method} ${path} ${want}`),
+    );
+    // ...naming the field or ID, which a plain object would have dropped.
+    const reasons = async (path: string, body: unknown) =>
+      Object.keys((await h.call("PUT", path, body)).body.reasons);
+    assert.deepEqual(await reasons("/users", { [id]: 5 }), [id]);
+    assert.deepEqual(
+      await reasons(`/users/${id}`, { [id]: "x", name: "N" }),
+      [id],
+    );
+    const batch = await h.call("POST", "/batch", [
+      [1, "PATCH", `${c1}/participants/${id}`, { access: "Read" }],
+    ]);
+    assert.equal(batch.body[0][1], 404, `batch PATCH ${id}`);
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation("c1")!.participants),
+      [
+        "alice",
+        "bob",
+      ],
+    );
+    assert.equal(h.emu.store.user(id), undefined);
+
+    // Created under that name, each is stored under it and found again.
+    assert.equal(
+      await status("PUT", `/users/${id}`, { name: "N", custom: { [id]: "v" } }),
+      200,
+    );
+    const user = (await h.call("GET", `/users/${id}`)).body;
+    assert.equal(user.name, "N");
+    assert.equal(user.custom[id], "v");
+    assert.deepEqual(Object.keys(user.custom), [id]);
+    assert.equal(
+      await status("PUT", `/conversations/${id}`, { participants: [id] }),
+      200,
+    );
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation(id)!.participants),
+      [id],
+    );
+    const mine = (await h.call("GET", `/users/${id}/conversations`)).body;
+    assert.deepEqual(mine.data.map((c: Conversation) => c.id), [id]);
+    assert.equal(await status("PUT", `${c1}/participants/${id}`, {}), 200);
+    assert.equal(
+      await status("PATCH", `${c1}/participants/${id}`, { access: "Read" }),
+      200,
+    );
+    assert.deepEqual(
+      h.emu.store.conversation("c1")!.participants[id],
+      { access: "Read", notify: true },
+    );
+    assert.equal(await status("DELETE", `${c1}/participants/${id}`), 200);
+    assert.equal(
+      await status("PATCH", `${c1}/participants/${id}`, { access: "Read" }),
+      404,
+    );
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation("c1")!.participants),
+      [
+        "alice",
+        "bob",
+      ],
+    );
+    // An idempotency key by that name deduplicates like any other.
+    const send = {
+      type: "UserMessage",
+      sender: "alice",
+      text: "once",
+      idempotencyKey: id,
+    };
+    assert.equal(await status("POST", `${c1}/messages`, [send]), 200);
+    assert.equal(await status("POST", `${c1}/messages`, [send]), 200);
+    assert.equal(h.emu.store.messages("c1").length, 1, `idempotencyKey ${id}`);
+  }
+}
+
 // ---------------------------------------------------------------- batch
 
 Deno.test("createEmulator() runs /batch operations through the same routes", async () => {
