@@ -60,8 +60,10 @@ export interface EmulatorOptions {
    */
   secretKey?: string;
   /**
-   * The rate limit per app ID, or `false` for none (which also lifts the
-   * 1 request/s limit of `/batch`).
+   * The app's rate limit, or `false` for none (which also lifts the 1
+   * request/s limit of `/batch`). Only authenticated requests for this app
+   * count: a request for another app ID or with a bad token is refused (401)
+   * without using up the budget.
    * @default {{ burst: 500, queue: 100, perSecond: 9 }}
    */
   rateLimit?: EmulatorRateLimit | false;
@@ -268,6 +270,44 @@ export interface Emulator {
 
 const DEFAULT_RATE_LIMIT = { burst: 500, queue: 100, perSecond: 9 } as const;
 
+/**
+ * The largest request body read, in bytes; a larger one is a 413. TalkJS
+ * documents no limit; its largest requests (100 users, 10 messages or 10
+ * batch operations) are far smaller.
+ */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The body as text, or `undefined` when it is over `MAX_BODY_BYTES`: by its
+ * Content-Length, before reading, or else at the first chunk past the cap,
+ * where reading stops.
+ */
+async function readBody(req: Request): Promise<string | undefined> {
+  if (Number(req.headers.get("content-length")) > MAX_BODY_BYTES) {
+    return undefined;
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body?.getReader();
+  for (;;) {
+    const next = await reader?.read();
+    if (!next || next.done) break;
+    size += next.value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      reader!.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(next.value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
 function requireOption(
   ok: boolean,
   name: string,
@@ -303,6 +343,10 @@ function authFailure(code: string | undefined): string {
  * users, conversations, participants, messages, imports, notifications and
  * `/batch`, with TalkJS's auth, validation, cursors, newest-first lists, JSON
  * errors and rate limits. Plug `emu.fetch` into a client, or serve `emu.app`.
+ *
+ * Served on a port, it holds up to abuse: a request for another app ID or
+ * without a valid token is a 401 that costs no rate-limit budget and leaves
+ * no state behind, and a body over 5 MB is a 413, read no further.
  *
  * @param options App ID, secret key, rate limit and clock.
  * @returns The emulator.
@@ -438,9 +482,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       pathAppId = found[1]!;
     }
     const path = found[2] ?? "/";
+    // Refused before the rate limit: a request for another app ID or with a
+    // bad token uses up nothing (and leaves nothing behind).
+    if (pathAppId !== appId) {
+      return errorResponse(401, {
+        appId: "this emulator does not serve that app ID",
+      });
+    }
+    const denied = await unauthorized(req.headers.get("authorization"));
+    if (denied) return errorResponse(401, { authorization: denied });
 
     if (limit) {
-      const retryAfter = await limit.admit(pathAppId, signal);
+      const retryAfter = await limit.admit(appId, signal);
       if (retryAfter > 0) {
         return errorResponse(429, {
           rateLimit: "too many requests for this app",
@@ -462,14 +515,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           : { "retry-after": String(fault.retryAfter) },
       );
     } else {
-      response = await handle(
-        req,
-        method,
-        pathAppId,
-        path,
-        url.searchParams,
-        route,
-      );
+      response = await handle(req, method, path, url.searchParams, route);
     }
     return fault?.reset ? await cutOff(response) : response;
   }
@@ -477,22 +523,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   async function handle(
     req: Request,
     method: string,
-    pathAppId: string,
     path: string,
     query: URLSearchParams,
     route: RouteMatch | undefined,
   ): Promise<Response> {
-    if (pathAppId !== appId) {
-      return errorResponse(401, {
-        appId: "this emulator does not serve that app ID",
-      });
-    }
-    const denied = await unauthorized(req.headers.get("authorization"));
-    if (denied) return errorResponse(401, { authorization: denied });
-
     let body: unknown = undefined;
     if (method !== "GET" && method !== "HEAD") {
-      const text = await req.text();
+      const text = await readBody(req);
+      if (text === undefined) {
+        return errorResponse(413, {
+          body: `must be at most ${MAX_BODY_BYTES} bytes`,
+        });
+      }
       if (!(method === "DELETE" && text === "")) {
         const type = (req.headers.get("content-type") ?? "").split(";")[0]!
           .trim().toLowerCase();
