@@ -1498,7 +1498,8 @@ Deno.test("createEmulator() seeds 2,000 users and 10,000 messages quickly", asyn
 
 // ---------------------------------------------------------------- bin
 
-Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => {
+/** Starts bin/emulator.ts; resolves with its banner and base URL once it listens. */
+function startBin(args: string[], env: Record<string, string> = {}) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -1507,21 +1508,49 @@ Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => 
       new URL("../bin/emulator.ts", import.meta.url).pathname,
       "--port",
       "0",
+      ...args,
     ],
+    env,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
-  try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  const listening = (async () => {
     let out = "";
-    let base: string | undefined;
-    while (!base) {
+    for (;;) {
       const { value, done } = await reader.read();
-      if (done) throw new Error(`emulator exited early: ${out}`);
+      if (done) return { out, base: undefined };
       out += value;
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      if (base) return { out, base };
     }
+  })();
+  return {
+    listening,
+    /** Stops it (if running); its exit code and everything it printed. */
+    async stop() {
+      // Bounded: a child that neither listens nor exits is killed.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const { out } = await listening;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already exited */ }
+      const status = await child.status;
+      clearTimeout(timer);
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      return { code: status.code, printed: out + (await stderr) };
+    },
+  };
+}
+
+Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => {
+  const bin = startBin([]);
+  try {
+    const { out, base } = await bin.listening;
+    assert.ok(base, out);
     assert.match(out, /tEmulator/);
     assert.match(out, /curl /);
     const headers = {
@@ -1536,11 +1565,52 @@ Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => 
     assert.deepEqual([put.status, await put.json()], [200, {}]);
     const got = await fetch(`${base}/v1/tEmulator/users/alice`, { headers });
     assert.equal((await got.json()).name, "Alice");
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    await bin.stop();
+  }
+});
+
+Deno.test("bin/emulator.ts ignores a real app's TALKJS_* variables and never prints a live key", async () => {
+  const live = "sk_live_REAL0123456789abcdef";
+  // The demo's variables for a real app: not the emulator's.
+  const real = startBin([], {
+    TALKJS_APP_ID: "tRealApp",
+    TALKJS_SECRET_KEY: live,
+  });
+  const { printed } = await real.stop();
+  assert.match(printed, /app ID: +tEmulator/);
+  assert.match(printed, /secret key: +sk_test_emulator/);
+  assert.ok(!printed.includes("sk_live") && !printed.includes("tRealApp"));
+
+  // Its own variables are read.
+  const own = startBin([], {
+    EMULATOR_APP_ID: "tMine",
+    EMULATOR_SECRET_KEY: "sk_test_mine",
+  });
+  try {
+    const { base } = await own.listening;
+    const res = await fetch(`${base}/v1/tMine/users`, {
+      headers: { authorization: "Bearer sk_test_mine" },
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await own.stop();
+  }
+
+  // A live key, however given, is refused without being printed.
+  for (
+    const [args, env] of [
+      [[], { EMULATOR_SECRET_KEY: live }],
+      [["--secret-key", live], {}],
+      [[`--secret-key=${live}`], {}],
+      [[`--secretkey=${live}`], {}],
+    ] as [string[], Record<string, string>][]
+  ) {
+    const { code, printed } = await startBin(args, env).stop();
+    assert.equal(code, 2, printed);
+    assert.ok(!printed.includes(live.slice(8)), printed);
+    assert.match(printed, /sk_live_…/);
   }
 });
 
