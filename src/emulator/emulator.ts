@@ -80,7 +80,9 @@ export interface EmulatorOptions {
  * `method` fail as described. `status` answers at once with that status and
  * a JSON error, doing no work; `delayMs` waits first (on the emulator's
  * clock, abortable); `reset` does the work, then cuts the answer's body off
- * mid-stream, as a connection lost after TalkJS stored the data.
+ * mid-stream, as a connection lost after TalkJS stored the data. Only a
+ * request that passes the app-ID and token checks and the rate limit takes
+ * a fault.
  *
  * @example Make the next GET of a user fail with a 503
  * ```ts
