@@ -2,14 +2,18 @@
  * Serves the TalkJS emulator on a loopback port, so curl and other languages
  * can use it: `deno task emulator [--port 8787] [--app-id tEmulator]
  * [--secret-key sk_test_emulator] [--no-rate-limit]`. `--port 0` picks a free
- * port. Environment: `PORT`, `TALKJS_APP_ID`, `TALKJS_SECRET_KEY`.
+ * port. Environment: `PORT`, `EMULATOR_APP_ID`, `EMULATOR_SECRET_KEY`.
+ *
+ * It prints its key, so it never reads `TALKJS_SECRET_KEY` (the variable of a
+ * real app, the demo's) and refuses a live key (`sk_live_…`) from anywhere.
  *
  * @module
  */
 import { createEmulator } from "../testing.ts";
 
 function usage(message: string): never {
-  console.error(`${message}
+  // A live key typed into the wrong flag is not echoed back either.
+  console.error(`${message.replace(/sk_live_\w*/g, "sk_live_…")}
 Usage: deno task emulator [--port 8787] [--app-id ID] [--secret-key KEY] [--no-rate-limit]`);
   Deno.exit(2);
 }
@@ -39,8 +43,14 @@ function parseArgs(args: string[]): {
   const rawPort = values.port ?? env("PORT") ?? "8787";
   const port = Number(rawPort);
   if (!/^\d+$/.test(rawPort) || port > 65535) usage(`Bad port: ${rawPort}`);
-  const appId = values["app-id"] ?? env("TALKJS_APP_ID");
-  const secretKey = values["secret-key"] ?? env("TALKJS_SECRET_KEY");
+  const appId = values["app-id"] ?? env("EMULATOR_APP_ID");
+  const secretKey = values["secret-key"] ?? env("EMULATOR_SECRET_KEY");
+  if (secretKey?.startsWith("sk_live_")) {
+    // Not shown: it is a real app's key, and this program prints its key.
+    usage(
+      "The secret key is a live key (sk_live_…): the emulator prints its key, so give it a test key such as sk_test_emulator",
+    );
+  }
   return {
     port,
     rateLimit,

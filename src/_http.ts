@@ -3,20 +3,32 @@ import { fail, requireId } from "./_validate.ts";
 
 const what = "send a request";
 
-/** Encodes path segments, refusing the ones that would move up or stay (`.` and `..`). */
+/**
+ * Encodes one path segment (`appId` or an ID), refusing the ones that would
+ * move up or stay (`.` and `..`), empty ones and lone surrogates.
+ */
+export function encodeSegment(
+  what: string,
+  name: string,
+  segment: unknown,
+): string {
+  if (requireId(what, name, segment) === "." || segment === "..") {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must not be "." or "..": current value is "${segment}"`,
+    );
+  }
+  return "/" + encodeURIComponent(segment as string);
+}
+
+/** Encodes path segments with {@linkcode encodeSegment}. */
 export function encodeSegments(segments: readonly string[]): string {
   if (!Array.isArray(segments)) {
     fail(what, "segments", "an array of strings", segments);
   }
-  return Array.from(segments, (segment, i) => {
-    const name = `segments[${i}]`;
-    if (requireId(what, name, segment) === "." || segment === "..") {
-      throw new TypeError(
-        `Cannot ${what} as '${name}' must not be "." or "..": current value is "${segment}"`,
-      );
-    }
-    return "/" + encodeURIComponent(segment);
-  }).join("");
+  return Array.from(
+    segments,
+    (segment, i) => encodeSegment(what, `segments[${i}]`, segment),
+  ).join("");
 }
 
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */

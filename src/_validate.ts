@@ -30,10 +30,34 @@ export function fail(
   );
 }
 
-/** Throws a TypeError naming `name` unless `value` is a non-empty string. */
+/**
+ * Throws a TypeError naming `name` unless `value` is a non-empty string
+ * without a lone surrogate (see {@linkcode requireWellFormed}).
+ */
 export function requireId(what: string, name: string, value: unknown): string {
   if (typeof value !== "string" || !value) {
     fail(what, name, "a non-empty string", value);
+  }
+  return requireWellFormed(what, name, value);
+}
+
+/**
+ * Throws a TypeError naming `name` if `value` holds a lone surrogate, which
+ * no URL can carry: `encodeURIComponent` throws a URIError on it, and
+ * `URLSearchParams` silently sends U+FFFD instead. The regex is
+ * `String.prototype.isWellFormed`, in a form every runtime has. The value is
+ * not shown: it may be a secret key.
+ */
+export function requireWellFormed(
+  what: string,
+  name: string,
+  value: string,
+): string {
+  const at = value.search(/\p{Cs}/u);
+  if (at >= 0) {
+    throw new TypeError(
+      `Cannot ${what} as '${name}' must be well-formed Unicode: current value has a lone surrogate at index ${at}`,
+    );
   }
   return value;
 }

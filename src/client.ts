@@ -14,11 +14,12 @@ import {
   requireNumber,
   requireObject,
   requireOptions,
+  requireWellFormed,
   show,
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
 import { addToChunk, inChunks } from "./resources/_chunks.ts";
-import { encodeSegments, parseRetryAfter } from "./_http.ts";
+import { encodeSegment, encodeSegments, parseRetryAfter } from "./_http.ts";
 import type { BatchOperation, BatchResult } from "./types.ts";
 import { createUsersResource, type UsersResource } from "./resources/users.ts";
 import {
@@ -190,14 +191,20 @@ function redact(text: string, secrets: readonly string[]): string {
 }
 
 /**
- * The original failure for `cause`, unless its message quotes the secret key
- * or the token (a runtime's fetch may quote a bad header back): then an Error
- * with the message redacted.
+ * A stand-in for the original failure as `cause`: a fresh Error whose message
+ * is the original's name and message (`"TypeError: …"`), redacted, and
+ * nothing else. The original may hold the token elsewhere: a runtime's fetch
+ * quotes a bad header back, and a fetch wrapper's error may keep the
+ * request's options, headers and all (ofetch's `FetchError` does).
  */
-function scrub(error: unknown, secrets: readonly string[]): unknown {
-  const message = error instanceof Error ? error.message : String(error);
-  const clean = redact(message, secrets);
-  return clean === message ? error : new Error(clean);
+function scrub(error: unknown, secrets: readonly string[]): Error {
+  let text: string;
+  try {
+    text = String(error);
+  } catch {
+    text = typeof error;
+  }
+  return new Error(redact(text, secrets));
 }
 
 function parseBody(text: string): unknown {
@@ -251,18 +258,22 @@ export function createClient(options: ClientOptions): TalkJsClient {
     clock = systemClock,
     apiVersion,
   } = options;
-  requireId(what, "appId", appId);
+  // Checked as a path segment: ".." would take every request outside /v1.
+  const appPath = encodeSegment(what, "appId", appId);
   if (typeof secretKey !== "string" || !secretKey) {
     // The value is not shown: it may be a secret in the wrong place.
     throw new TypeError(
       `Cannot ${what} as 'secretKey' must be a non-empty string`,
     );
   }
-  if (!/^[\x21-\x7e]+$/.test(secretKey)) {
-    // A pasted key with a newline or space would fail in fetch, whose error
-    // quotes the header (and so the key) back.
+  if (!/^[\w.~-]+$/.test(secretKey)) {
+    // TalkJS's keys are sk_test_/sk_live_ and letters and digits. A pasted key
+    // with a newline or space would fail in fetch, whose error quotes the
+    // header (and so the key) back; a quote, backslash, "<" or "%" is escaped
+    // by a server that echoes the key in JSON, HTML or a URL, and an escaped
+    // key would get past redaction.
     throw new TypeError(
-      `Cannot ${what} as 'secretKey' must be printable ASCII without spaces (check for a stray newline)`,
+      `Cannot ${what} as 'secretKey' must hold only letters, digits and _ . ~ - (check for a stray newline or quote)`,
     );
   }
   requireId(what, "baseUrl", baseUrl);
@@ -335,8 +346,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
     );
   }
   const prefix =
-    new URL(base.href.replace(/\/+$/, "") + "/v1/" + encodeURIComponent(appId))
-      .pathname;
+    new URL(base.href.replace(/\/+$/, "") + "/v1" + appPath).pathname;
   // Import the key and sign once now, so that the first request does not pay
   // for both after its limiter slot (a server counts arrivals, not slots). A
   // failure resurfaces on first use.
@@ -378,7 +388,15 @@ export function createClient(options: ClientOptions): TalkJsClient {
       controller.abort(new DOMException("timed out", "TimeoutError"));
     }, () => {});
     try {
-      const init: RequestInit = { method, headers, signal: controller.signal };
+      // A redirect is never followed: it would send the body and the token
+      // to wherever TalkJS (or whoever answers) pointed, and a 303 would
+      // turn a write into a GET that "succeeds".
+      const init: RequestInit = {
+        method,
+        headers,
+        signal: controller.signal,
+        redirect: "manual",
+      };
       if (body !== undefined) init.body = body;
       let response: Response;
       let text: string;
@@ -410,12 +428,21 @@ export function createClient(options: ClientOptions): TalkJsClient {
         if (status === 429 && limiter && path !== prefix + "/batch") {
           limiter.penalize(Math.min(retryAfterMs ?? 1000, 60_000));
         }
+        // Browsers hide a manual redirect: status 0, type "opaqueredirect".
+        const redirected = response.type === "opaqueredirect" ||
+          (status > 299 && status < 400);
         throw new TalkJsApiError({
           status,
           method,
           path,
           body: parseBody(text),
           retryAfterMs,
+          location: redirected
+            ? redact(
+              response.headers.get("location") ?? "(hidden by the runtime)",
+              [secretKey, token],
+            )
+            : undefined,
         });
       }
       if (text.trim() === "" && method !== "GET") return {};
@@ -469,6 +496,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
           if (!["string", "number", "boolean"].includes(typeof value)) {
             fail(what, `query.${name}`, "a string, number or boolean", value);
           }
+          requireWellFormed(what, `query.${name}`, String(value));
           params.append(name, String(value));
         }
         const search = params.toString();

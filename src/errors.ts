@@ -153,6 +153,11 @@ export interface TalkJsApiErrorInit {
   body: unknown;
   /** From `Retry-After`, in milliseconds, when the answer had one. */
   retryAfterMs?: number | undefined;
+  /**
+   * Set when the answer was a redirect, which is never followed: its
+   * `Location`, or a note that the runtime hid it.
+   */
+  location?: string | undefined;
 }
 
 /**
@@ -179,18 +184,23 @@ export class TalkJsApiError extends TalkJsError {
   declare readonly retryAfterMs: number | undefined;
   /** The `reasons` object of a 400 answer, when TalkJS sent one: `{ field: message }`. */
   declare readonly reasons: Record<string, string | string[]> | undefined;
+  /** Where a redirect (3xx, never followed) pointed; absent for other answers. */
+  declare readonly location?: string;
 
   /**
    * Creates the error from what failed.
    *
-   * @param init Status, method, path, body and Retry-After.
+   * @param init Status, method, path, body, Retry-After and Location.
    */
   constructor(init: TalkJsApiErrorInit) {
+    const { location } = init;
     const reasons = readReasons(init.body);
     super(
       "TALKJS_API_ERROR",
       `Request failed with status ${init.status}: ${init.method} ${init.path}${
-        reasons
+        location !== undefined
+          ? ` (a redirect to ${location}, not followed)`
+          : reasons
           ? ` (${
             Object.entries(reasons).map(([k, v]) =>
               `${k}: ${[v].flat().join(", ")}`
@@ -206,6 +216,7 @@ export class TalkJsApiError extends TalkJsError {
     this.body = init.body;
     this.retryAfterMs = init.retryAfterMs;
     this.reasons = reasons;
+    if (location !== undefined) this.location = location;
   }
 }
 

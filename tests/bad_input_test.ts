@@ -1108,6 +1108,148 @@ const oddIds = [
   "bell\u0007",
 ];
 
+Deno.test("a lone surrogate in any ID, path segment or query value is a TypeError naming it, before any request", async () => {
+  const { talk, sent } = emulated();
+  const lone = "\ud800";
+  const tail = `ok${"\udc00"}`; // a low surrogate alone, not at the start
+  const names = (name: string) =>
+    new RegExp(`'${name.replace(/[.[\]]/g, "\\$&")}' must be well-formed`);
+  await check([
+    ["users.get", () => talk.users.get(lone), TypeError, names("userId")],
+    [
+      "users.put",
+      () => talk.users.put(tail, { name: "A" }),
+      TypeError,
+      names("userId"),
+    ],
+    [
+      "users.list startingAfter",
+      () => talk.users.list({ startingAfter: lone }),
+      TypeError,
+      names("startingAfter"),
+    ],
+    [
+      "users.conversations",
+      () => talk.users.conversations({ userId: lone }),
+      TypeError,
+      names("userId"),
+    ],
+    [
+      "conversations.get",
+      () => talk.conversations.get(lone),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "conversations.put",
+      () => talk.conversations.put(tail, {}),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "conversations.delete",
+      () => talk.conversations.delete(lone),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "conversations.list orderBy",
+      () => talk.conversations.list({ orderBy: lone as never }),
+      TypeError,
+      names("query.orderBy"),
+    ],
+    [
+      "participants.put",
+      () => talk.participants.put("c1", lone),
+      TypeError,
+      names("userId"),
+    ],
+    [
+      "participants.patch",
+      () => talk.participants.patch(lone, "u1", { access: "Read" }),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "participants.delete",
+      () => talk.participants.delete("c1", tail),
+      TypeError,
+      names("userId"),
+    ],
+    [
+      "messages.get",
+      () => talk.messages.get("c1", lone),
+      TypeError,
+      names("messageId"),
+    ],
+    [
+      "messages.list",
+      () => talk.messages.list({ conversationId: lone }),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "messages.edit",
+      () => talk.messages.edit(lone, "m1", { text: "t" }),
+      TypeError,
+      names("conversationId"),
+    ],
+    [
+      "messages.delete",
+      () => talk.messages.delete("c1", lone),
+      TypeError,
+      names("messageId"),
+    ],
+    [
+      "request segment",
+      () => talk.request("GET", ["users", lone]),
+      TypeError,
+      names("segments[1]"),
+    ],
+    [
+      "request query value",
+      () => talk.request("GET", ["users"], { query: { startingAfter: tail } }),
+      TypeError,
+      names("query.startingAfter"),
+    ],
+  ], sent);
+  assert.equal(sent(), 0);
+  // A surrogate pair is a character like any other: sent, encoded.
+  await talk.users.put("\u{1F600}", { name: "A" });
+  assert.equal((await talk.users.get("\u{1F600}")).name, "A");
+});
+
+Deno.test("createClient() checks appId as a path segment: . and .. are refused, / is encoded", async () => {
+  const urls: string[] = [];
+  const make = (appId: string) =>
+    createClient({
+      appId,
+      secretKey: SECRET,
+      limiter: false,
+      retry: false,
+      fetch: (input) => {
+        urls.push(String(input));
+        return Promise.resolve(json({ id: "x" }));
+      },
+    });
+  await check([
+    ["appId '.'", () => make("."), TypeError, /'appId' must not be "\."/],
+    ["appId '..'", () => make(".."), TypeError, /'appId' must not be "\."/],
+    [
+      "appId with a lone surrogate",
+      () => make("t\ud800"),
+      TypeError,
+      /'appId' must be well-formed/,
+    ],
+  ]);
+  await make("a/../b").users.get("x");
+  await make("...").users.get("x");
+  assert.deepEqual(urls, [
+    "https://api.talkjs.com/v1/a%2F..%2Fb/users/x",
+    "https://api.talkjs.com/v1/.../users/x",
+  ]);
+});
+
 Deno.test("users and conversations with /, .., %, unicode and control characters in IDs store exactly that ID", async () => {
   const { emu, talk } = emulated();
   for (const id of oddIds) {

@@ -510,7 +510,7 @@ Deno.test("request() times out each attempt after timeoutMs", async () => {
       e.message,
       "Request timed out after 50 ms: GET /v1/tApp/users/u1",
     );
-    assert.equal((e.cause as DOMException).name, "TimeoutError");
+    assert.equal((e.cause as Error).message, "TimeoutError: timed out");
     return true;
   });
   assert.equal(server.requests.length, 2);
@@ -844,9 +844,74 @@ Deno.test("request() redacts a token that a failing fetch quotes in its error", 
   await assert.rejects(talk.users.get("u1"), (e) => {
     assert.ok(e instanceof TalkJsNetworkError);
     const cause = e.cause as Error;
-    assert.match(cause.message, /^Invalid header: Bearer \[redacted\]$/);
+    assert.match(
+      cause.message,
+      /^TypeError: Invalid header: Bearer \[redacted\]$/,
+    );
     return true;
   });
+});
+
+Deno.test("request() never follows a redirect: a 3xx is a TalkJsApiError naming the Location, and the other host gets nothing", async () => {
+  await using server = startFakeServer();
+  await using elsewhere = startFakeServer();
+  const talk = client(server.url);
+  const target = `${elsewhere.url}/v1/${APP}/users/u1`;
+  for (const status of [301, 302, 303, 307, 308]) {
+    server.queue(() =>
+      new Response("moved", { status, headers: { location: target } })
+    );
+    await assert.rejects(talk.users.put("u1", { name: "A" }), (e) => {
+      assert.ok(e instanceof TalkJsApiError);
+      assert.equal(e.status, status);
+      assert.equal(e.location, target);
+      assert.equal(
+        e.message,
+        `Request failed with status ${status}: PUT /v1/${APP}/users/u1 (a redirect to ${target}, not followed)`,
+      );
+      assert.equal(e.toJSON().location, target);
+      return true;
+    });
+  }
+  server.queue(() =>
+    new Response(null, { status: 302, headers: { location: "/elsewhere" } })
+  );
+  await assert.rejects(talk.users.get("u1"), { status: 302 });
+  // Not retried, and nothing reached the other host.
+  assert.equal(server.requests.length, 6);
+  assert.equal(elsewhere.requests.length, 0);
+  // Any other failure has no location.
+  server.queue(() => json({}, 404));
+  const notFound = await talk.users.get("u2").catch((e) => e);
+  assert.equal(notFound.status, 404);
+  assert.equal("location" in notFound, false);
+});
+
+Deno.test("request() treats a browser's opaque redirect (status 0) as a redirect, not followed", async () => {
+  const seen: (RequestRedirect | undefined)[] = [];
+  const talk = createClient({
+    appId: APP,
+    secretKey: SECRET,
+    limiter: false,
+    retry: false,
+    fetch: (_input, init) => {
+      seen.push(init?.redirect);
+      // What a browser answers for redirect: "manual".
+      const response = Response.error();
+      Object.defineProperty(response, "type", { value: "opaqueredirect" });
+      return Promise.resolve(response);
+    },
+  });
+  await assert.rejects(talk.users.put("u1", { name: "A" }), (e) => {
+    assert.ok(e instanceof TalkJsApiError);
+    assert.equal(e.status, 0);
+    assert.match(
+      e.message,
+      /a redirect to \(hidden by the runtime\), not followed/,
+    );
+    return true;
+  });
+  assert.deepEqual(seen, ["manual"]);
 });
 
 Deno.test("request() holds the queue for Retry-After after a 429, at most a minute", async () => {

@@ -1053,6 +1053,162 @@ Deno.test("createEmulator() lists a user's conversations with unreadsOnly and li
   );
 });
 
+// ---------------------------------------------------------------- IDs named like Object.prototype
+
+/**
+ * Runs `fn` with Object.prototype.__proto__ as Node, Bun and workerd have it
+ * (Deno removes it, so there `obj["__proto__"] = x` is a plain key).
+ */
+async function withProtoAccessor(fn: () => Promise<void>): Promise<void> {
+  const proto = Object.getPrototypeOf;
+  Object.defineProperty(Object.prototype, "__proto__", {
+    configurable: true,
+    get(this: object) {
+      return proto(this);
+    },
+    set(this: object, value: unknown) {
+      if (typeof value === "object" || typeof value === "function") {
+        Object.setPrototypeOf(this, value);
+      }
+    },
+  });
+  try {
+    await fn();
+  } finally {
+    delete (Object.prototype as { __proto__?: unknown }).__proto__;
+  }
+}
+
+Deno.test("createEmulator() treats constructor, toString, hasOwnProperty, valueOf and __proto__ as plain IDs on every route", async () => {
+  const names = [
+    "constructor",
+    "toString",
+    "hasOwnProperty",
+    "valueOf",
+    "__proto__",
+  ];
+  for (const id of names) await plainIdOnEveryRoute(id);
+  await withProtoAccessor(() => plainIdOnEveryRoute("__proto__"));
+  assert.equal(Object.hasOwn(Object.prototype, "__proto__"), false);
+});
+
+async function plainIdOnEveryRoute(id: string): Promise<void> {
+  {
+    const h = setup();
+    await seedConversation(h);
+    const c1 = "/conversations/c1";
+    const status = async (method: string, path: string, body?: unknown) =>
+      (await h.call(method, path, body)).status;
+    // Nothing by that name exists yet: every lookup is a 404 or a 400.
+    const absent: [string, string, unknown, number][] = [
+      ["GET", `/users/${id}`, undefined, 404],
+      ["GET", `/users/${id}/conversations`, undefined, 404],
+      ["GET", `/conversations/${id}`, undefined, 404],
+      ["DELETE", `/conversations/${id}`, undefined, 404],
+      ["PATCH", `${c1}/participants/${id}`, { access: "Read" }, 404],
+      // Leaving is idempotent (TalkJS): a 200, and nobody is stored.
+      ["DELETE", `${c1}/participants/${id}`, undefined, 200],
+      ["GET", `${c1}/messages/${id}`, undefined, 404],
+      ["PUT", `${c1}/messages/${id}`, { text: "t" }, 404],
+      ["DELETE", `${c1}/messages/${id}`, undefined, 404],
+      ["POST", `${c1}/messages`, [{
+        type: "UserMessage",
+        sender: id,
+        text: "t",
+      }], 400],
+      ["POST", `${c1}/notifications`, {
+        channels: ["email"],
+        recipients: [id],
+      }, 400],
+      ["PUT", "/users", { [id]: 5 }, 400],
+      ["PUT", `/users/${id}`, { [id]: "x", name: "N" }, 400],
+    ];
+    const got = [];
+    for (const [method, path, body] of absent) {
+      got.push(`${method} ${path} ${await status(method, path, body)}`);
+    }
+    assert.deepEqual(
+      got,
+      absent.map(([method, path, , want]) => `${method} ${path} ${want}`),
+    );
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation("c1")!.participants),
+      ["alice", "bob"],
+    );
+    // ...naming the field or ID, which a plain object would have dropped.
+    const reasons = async (path: string, body: unknown) =>
+      Object.keys((await h.call("PUT", path, body)).body.reasons);
+    assert.deepEqual(await reasons("/users", { [id]: 5 }), [id]);
+    assert.deepEqual(
+      await reasons(`/users/${id}`, { [id]: "x", name: "N" }),
+      [id],
+    );
+    const batch = await h.call("POST", "/batch", [
+      [1, "PATCH", `${c1}/participants/${id}`, { access: "Read" }],
+    ]);
+    assert.equal(batch.body[0][1], 404, `batch PATCH ${id}`);
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation("c1")!.participants),
+      [
+        "alice",
+        "bob",
+      ],
+    );
+    assert.equal(h.emu.store.user(id), undefined);
+
+    // Created under that name, each is stored under it and found again.
+    assert.equal(
+      await status("PUT", `/users/${id}`, { name: "N", custom: { [id]: "v" } }),
+      200,
+    );
+    const user = (await h.call("GET", `/users/${id}`)).body;
+    assert.equal(user.name, "N");
+    assert.equal(user.custom[id], "v");
+    assert.deepEqual(Object.keys(user.custom), [id]);
+    assert.equal(
+      await status("PUT", `/conversations/${id}`, { participants: [id] }),
+      200,
+    );
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation(id)!.participants),
+      [id],
+    );
+    const mine = (await h.call("GET", `/users/${id}/conversations`)).body;
+    assert.deepEqual(mine.data.map((c: Conversation) => c.id), [id]);
+    assert.equal(await status("PUT", `${c1}/participants/${id}`, {}), 200);
+    assert.equal(
+      await status("PATCH", `${c1}/participants/${id}`, { access: "Read" }),
+      200,
+    );
+    assert.deepEqual(
+      h.emu.store.conversation("c1")!.participants[id],
+      { access: "Read", notify: true, isUnread: false },
+    );
+    assert.equal(await status("DELETE", `${c1}/participants/${id}`), 200);
+    assert.equal(
+      await status("PATCH", `${c1}/participants/${id}`, { access: "Read" }),
+      404,
+    );
+    assert.deepEqual(
+      Object.keys(h.emu.store.conversation("c1")!.participants),
+      [
+        "alice",
+        "bob",
+      ],
+    );
+    // An idempotency key by that name deduplicates like any other.
+    const send = {
+      type: "UserMessage",
+      sender: "alice",
+      text: "once",
+      idempotencyKey: id,
+    };
+    assert.equal(await status("POST", `${c1}/messages`, [send]), 200);
+    assert.equal(await status("POST", `${c1}/messages`, [send]), 200);
+    assert.equal(h.emu.store.messages("c1").length, 1, `idempotencyKey ${id}`);
+  }
+}
+
 // ---------------------------------------------------------------- batch
 
 Deno.test("createEmulator() runs /batch operations through the same routes", async () => {
@@ -1196,17 +1352,121 @@ Deno.test("createEmulator() defaults to TalkJS's limit: 600 before the first 429
   assert.equal(emu.stats.rateLimited, 1);
 });
 
-Deno.test("createEmulator() counts the rate limit on arrival, before auth, per app ID", async () => {
+Deno.test("createEmulator() counts only authenticated requests for its own app against the rate limit", async () => {
   const clock = createManualClock(0);
   const emu = createEmulator({ clock, rateLimit: { burst: 2, perSecond: 1 } });
   const url = `${emu.baseUrl}/v1/${emu.appId}/users`;
-  assert.equal((await emu.fetch(url)).status, 401);
-  assert.equal((await emu.fetch(url, bearer("wrong"))).status, 401);
-  assert.equal((await emu.fetch(url, bearer(emu.secretKey))).status, 429);
-  // Another app ID in the path has its own bucket (and is a 401).
-  assert.equal((await emu.fetch(`${emu.baseUrl}/v1/tOther/users`)).status, 401);
+  const refused = [];
+  for (let i = 0; i < 220; i++) {
+    refused.push(
+      (await emu.fetch(url)).status,
+      (await emu.fetch(url, bearer("sk_test_wrong"))).status,
+      // Another app ID, each a new one: a 401 that counts nowhere.
+      (await emu.fetch(
+        `${emu.baseUrl}/v1/tOther${i}/users`,
+        bearer(emu.secretKey),
+      )).status,
+    );
+  }
+  assert.deepEqual(new Set(refused), new Set([401]));
+  assert.equal(emu.stats.rateLimited, 0);
+  // The app's budget is whole: its burst, then a 429, then one a second.
+  const get = async () => (await emu.fetch(url, bearer(emu.secretKey))).status;
+  assert.deepEqual([await get(), await get(), await get()], [200, 200, 429]);
   await clock.advance(1_000);
-  assert.equal((await emu.fetch(url, bearer(emu.secretKey))).status, 200);
+  assert.equal(await get(), 200);
+});
+
+Deno.test("createEmulator() answers 413 to a body over 5 MB, reading no more than that", async () => {
+  const h = setup();
+  const token = await createAppToken({
+    appId: h.emu.appId,
+    secretKey: h.emu.secretKey,
+  });
+  const headers = {
+    authorization: `Bearer ${token}`,
+    "content-type": "application/json",
+  };
+  const cap = 5 * 1024 * 1024;
+  const chunk = new Uint8Array(64 * 1024).fill(0x20);
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+      if (pulled >= 10 * cap) controller.close();
+    },
+  }, { highWaterMark: 0 });
+  const streamed = await h.raw("/users/u1", {
+    method: "PUT",
+    headers,
+    body: endless,
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(streamed.status, 413);
+  assert.deepEqual(await streamed.json(), {
+    errorCode: "PAYLOAD_TOO_LARGE",
+    reasons: { body: `must be at most ${cap} bytes` },
+  });
+  assert.ok(pulled <= cap + 2 * chunk.byteLength, `${pulled} bytes read`);
+
+  // A Content-Length over the cap is refused before any of the body is read.
+  pulled = 0;
+  const unread = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+    },
+  }, { highWaterMark: 0 });
+  const declared = await h.raw("/users/u1", {
+    method: "PUT",
+    headers: { ...headers, "content-length": String(60 * cap) },
+    body: unread,
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(declared.status, 413);
+  await declared.body?.cancel();
+  assert.equal(pulled, 0);
+
+  // Just under the cap is read and stored.
+  const name = "n".repeat(cap - 100);
+  const big = await h.call("PUT", "/users/u1", { name });
+  assert.equal(big.status, 200);
+  assert.equal(h.emu.store.user("u1")?.name.length, name.length);
+  assert.equal(h.emu.store.users().length, 1);
+});
+
+Deno.test("createEmulator() served over TCP answers 413 to a declared 300 MB body without waiting for it", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  await using server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    emu.app.fetch,
+  );
+  const conn = await Deno.connect({
+    hostname: "127.0.0.1",
+    port: server.addr.port,
+  });
+  // Bounded: on today's code the server would wait for all 300 MB.
+  const timer = setTimeout(() => conn.close(), 5_000);
+  try {
+    await conn.write(
+      new TextEncoder().encode(
+        `PUT /v1/${emu.appId}/users/u1 HTTP/1.1\r\nhost: x\r\n` +
+          `authorization: Bearer ${emu.secretKey}\r\n` +
+          "content-type: application/json\r\ncontent-length: 300000000\r\n\r\n" +
+          '{"name":"',
+      ),
+    );
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf).catch(() => null);
+    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    assert.match(head, /^HTTP\/1\.1 413 /);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn.close();
+    } catch { /* closed by the timer */ }
+  }
 });
 
 Deno.test("createEmulator() with rateLimit false never answers 429", async () => {
@@ -1498,7 +1758,8 @@ Deno.test("createEmulator() seeds 2,000 users and 10,000 messages quickly", asyn
 
 // ---------------------------------------------------------------- bin
 
-Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => {
+/** Starts bin/emulator.ts; resolves with its banner and base URL once it listens. */
+function startBin(args: string[], env: Record<string, string> = {}) {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -1507,21 +1768,49 @@ Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => 
       new URL("../bin/emulator.ts", import.meta.url).pathname,
       "--port",
       "0",
+      ...args,
     ],
+    env,
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
-  try {
-    const reader = child.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
+  const stderr = new Response(child.stderr).text();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream())
+    .getReader();
+  const listening = (async () => {
     let out = "";
-    let base: string | undefined;
-    while (!base) {
+    for (;;) {
       const { value, done } = await reader.read();
-      if (done) throw new Error(`emulator exited early: ${out}`);
+      if (done) return { out, base: undefined };
       out += value;
-      base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
+      if (base) return { out, base };
     }
+  })();
+  return {
+    listening,
+    /** Stops it (if running); its exit code and everything it printed. */
+    async stop() {
+      // Bounded: a child that neither listens nor exits is killed.
+      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+      const { out } = await listening;
+      try {
+        child.kill("SIGTERM");
+      } catch { /* already exited */ }
+      const status = await child.status;
+      clearTimeout(timer);
+      reader.releaseLock();
+      await child.stdout.cancel().catch(() => {});
+      return { code: status.code, printed: out + (await stderr) };
+    },
+  };
+}
+
+Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => {
+  const bin = startBin([]);
+  try {
+    const { out, base } = await bin.listening;
+    assert.ok(base, out);
     assert.match(out, /tEmulator/);
     assert.match(out, /curl /);
     const headers = {
@@ -1536,11 +1825,52 @@ Deno.test("bin/emulator.ts serves the emulator on a loopback port", async () => 
     assert.deepEqual([put.status, await put.json()], [200, {}]);
     const got = await fetch(`${base}/v1/tEmulator/users/alice`, { headers });
     assert.equal((await got.json()).name, "Alice");
-    reader.releaseLock();
-    await child.stdout.cancel().catch(() => {});
   } finally {
-    child.kill("SIGTERM");
-    await child.status;
+    await bin.stop();
+  }
+});
+
+Deno.test("bin/emulator.ts ignores a real app's TALKJS_* variables and never prints a live key", async () => {
+  const live = "sk_live_REAL0123456789abcdef";
+  // The demo's variables for a real app: not the emulator's.
+  const real = startBin([], {
+    TALKJS_APP_ID: "tRealApp",
+    TALKJS_SECRET_KEY: live,
+  });
+  const { printed } = await real.stop();
+  assert.match(printed, /app ID: +tEmulator/);
+  assert.match(printed, /secret key: +sk_test_emulator/);
+  assert.ok(!printed.includes("sk_live") && !printed.includes("tRealApp"));
+
+  // Its own variables are read.
+  const own = startBin([], {
+    EMULATOR_APP_ID: "tMine",
+    EMULATOR_SECRET_KEY: "sk_test_mine",
+  });
+  try {
+    const { base } = await own.listening;
+    const res = await fetch(`${base}/v1/tMine/users`, {
+      headers: { authorization: "Bearer sk_test_mine" },
+    });
+    assert.equal(res.status, 200);
+    await res.body?.cancel();
+  } finally {
+    await own.stop();
+  }
+
+  // A live key, however given, is refused without being printed.
+  for (
+    const [args, env] of [
+      [[], { EMULATOR_SECRET_KEY: live }],
+      [["--secret-key", live], {}],
+      [[`--secret-key=${live}`], {}],
+      [[`--secretkey=${live}`], {}],
+    ] as [string[], Record<string, string>][]
+  ) {
+    const { code, printed } = await startBin(args, env).stop();
+    assert.equal(code, 2, printed);
+    assert.ok(!printed.includes(live.slice(8)), printed);
+    assert.match(printed, /sk_live_…/);
   }
 });
 

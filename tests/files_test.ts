@@ -432,3 +432,29 @@ Deno.test("files.upload() over loopback HTTP: the attachment URL is the server's
     (url) => fetch(url),
   );
 });
+
+Deno.test("emulator POST /files reads an endless upload no further than its cap, then answers 413", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const cap = 25 * 1024 * 1024 + 64 * 1024;
+  const chunk = new Uint8Array(256 * 1024);
+  let pulled = 0;
+  const endless = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      pulled += chunk.byteLength;
+      controller.enqueue(chunk);
+      if (pulled >= 4 * cap) controller.close();
+    },
+  }, { highWaterMark: 0 });
+  const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/files`, {
+    method: "POST",
+    headers: {
+      ...auth(emu),
+      "content-type": "multipart/form-data; boundary=x",
+    },
+    body: endless,
+    duplex: "half",
+  } as RequestInit);
+  assert.equal(res.status, 413);
+  await res.body?.cancel();
+  assert.ok(pulled <= cap + 2 * chunk.byteLength, `${pulled} bytes read`);
+});

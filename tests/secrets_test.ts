@@ -119,6 +119,106 @@ Deno.test("servers that echo the token or the key back leak nothing into errors,
   assert.deepEqual(findLeaks(sink, [SECRET]), []);
 });
 
+Deno.test("a fetch wrapper's error that keeps the request's headers leaves no token or key in cause", async () => {
+  // As ofetch's FetchError: the request's options, headers and all, on the error.
+  class FetchError extends Error {
+    options: RequestInit;
+    request: string;
+    constructor(request: string, options: RequestInit) {
+      super(`[${options.method}] "${request}": <no response> fetch failed`);
+      this.name = "FetchError";
+      this.request = request;
+      this.options = options;
+    }
+  }
+  const leaks = createSink();
+  for (const auth of ["token", "secret-key"] as const) {
+    for (const timeout of [false, true]) {
+      const talk = createClient({
+        appId: APP,
+        secretKey: SECRET,
+        auth,
+        limiter: false,
+        retry: false,
+        timeoutMs: 20,
+        fetch: (input, init) => {
+          const headers = new Headers(init?.headers);
+          recordToken(leaks, headers);
+          const error = new FetchError(String(input), {
+            ...init,
+            headers: Object.fromEntries(headers),
+          });
+          // Rejects at once, or on the abort that the timeout sends.
+          return new Promise((_, reject) =>
+            timeout
+              ? init?.signal?.addEventListener("abort", () => reject(error))
+              : reject(error)
+          );
+        },
+      });
+      const error = await talk.users.get("u1").then(() => undefined, (e) => e);
+      assert.equal(
+        error?.name,
+        timeout ? "TalkJsTimeoutError" : "TalkJsNetworkError",
+      );
+      leaks.errors.push(error);
+    }
+  }
+  assert.ok(leaks.tokens.has(SECRET) && leaks.tokens.size >= 2);
+  assert.deepEqual(findLeaks(leaks, [SECRET]), []);
+  // What failed is still told: the class and its message, redacted.
+  for (const error of leaks.errors) {
+    assert.equal(
+      (error as Error & { cause: Error }).cause.message,
+      `FetchError: [GET] "https://api.talkjs.com/v1/${APP}/users/u1": <no response> fetch failed`,
+    );
+  }
+  sink.errors.push(...leaks.errors);
+});
+
+Deno.test("createClient() refuses a secret key that a server would escape when echoing it, so redaction cannot miss it", async () => {
+  await using server = withNoDelay(startFakeServer);
+  // Each of these comes back escaped from some server's JSON, HTML or URL
+  // encoding, where a plain search for the key cannot find it.
+  for (const c of [`"`, "\\", "/", "<", ">", "&", "'", "%", "+", "=", "!"]) {
+    const secretKey = `sk_test_ab${c}cd`;
+    server.setDefault((r) =>
+      json({
+        errorCode: "X",
+        reasons: { key: secretKey, echo: r.headers.get("authorization") },
+      }, 400)
+    );
+    let made: ReturnType<typeof createClient> | undefined;
+    try {
+      made = createClient({
+        appId: APP,
+        secretKey,
+        baseUrl: server.url,
+        limiter: false,
+        retry: false,
+        auth: "secret-key",
+      });
+    } catch (error) {
+      assert.ok(error instanceof TypeError, String(error));
+      assert.match(error.message, /'secretKey' must hold only letters, digits/);
+      assert.ok(!error.message.includes(secretKey));
+      continue;
+    }
+    // Today's code: the key is accepted, and its escaped echo survives.
+    const error = await made.users.get("u1").catch((e) => e);
+    assert.fail(
+      `${JSON.stringify(c)} was accepted; leaks: ${
+        findLeaks({ ...createSink(), errors: [error] }, [secretKey]).join(", ")
+      }`,
+    );
+  }
+  assert.equal(server.requests.length, 0);
+  // TalkJS's own keys, and test keys with _ . ~ -, are taken.
+  for (const secretKey of ["sk_live_AbC123", "sk_test_a.b~c-d_e"]) {
+    createClient({ appId: APP, secretKey });
+  }
+});
+
 Deno.test("Hono middleware logs and answers hold no secret", async () => {
   const logs = createSink();
   const app = new Hono<TalkJsEnv>();

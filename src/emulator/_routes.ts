@@ -343,7 +343,7 @@ export function createRouter(deps: RouterDeps): Router {
         `must hold at most 100 users: current count is ${entries.length}`,
       );
     }
-    const reasons: Record<string, string> = {};
+    const reasons: Record<string, string> = Object.create(null);
     for (const [id, user] of entries) {
       if (id === "") reasons[id] = "a user ID must be a non-empty string";
       for (const [field, message] of userProblems(id, user)) {

@@ -21,6 +21,7 @@ export interface ConversationRecord {
   photoUrl: string | null;
   welcomeMessages: string[] | null;
   custom: Record<string, string>;
+  /** userId → participation; a null-prototype object. */
   participants: Record<string, StoredParticipation>;
   createdAt: number;
   seq: number;
@@ -138,7 +139,9 @@ export function createStore(): Store {
         photoUrl: null,
         welcomeMessages: null,
         custom: {},
-        participants: {},
+        // No prototype: a user ID such as "constructor" or "__proto__" is
+        // just a key, never Object.prototype's.
+        participants: Object.create(null),
         createdAt,
         seq: ++seq,
         messages: createSortedIndex(),

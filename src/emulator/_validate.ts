@@ -138,8 +138,10 @@ export function problems(
 /** @internal Throws a 400 naming every problem, each field prefixed. */
 export function assertValid(found: [string, string][], prefix = ""): void {
   if (found.length === 0) return;
-  const reasons: Record<string, string> = {};
-  for (const [k, m] of found) reasons[prefix + k] = m;
+  // Built from entries: a field named "__proto__" is a key like any other.
+  const reasons: Record<string, string> = Object.fromEntries(
+    found.map(([k, m]) => [prefix + k, m]),
+  );
   throw new HttpError(400, reasons);
 }
 
@@ -171,19 +173,20 @@ export function requireArray(
 
 /**
  * @internal Merges custom fields (or push tokens); `null` removes a key, a
- * `null` patch every key.
+ * `null` patch every key. Through a Map, so that a key such as "__proto__"
+ * is stored like any other.
  */
 export function mergeCustom<T>(
   target: Record<string, T>,
   patch: Record<string, unknown> | null,
 ): Record<string, T> {
   if (patch === null) return {};
-  const out = { ...target };
+  const out = new Map(Object.entries(target));
   for (const [k, v] of Object.entries(patch)) {
-    if (v === null) delete out[k];
-    else out[k] = v as T;
+    if (v === null) out.delete(k);
+    else out.set(k, v as T);
   }
-  return out;
+  return Object.fromEntries(out);
 }
 
 export { show };

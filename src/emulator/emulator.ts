@@ -5,7 +5,7 @@ import type { Conversation, Message, User } from "../types.ts";
 import { createFaultQueue, cutOff } from "./_faults.ts";
 import { errorResponse, json } from "./_http.ts";
 import { createRateLimit, type RateLimit } from "./_rate_limit.ts";
-import { createRouter, type RouteMatch } from "./_routes.ts";
+import { createRouter, MAX_FILE_BYTES, type RouteMatch } from "./_routes.ts";
 import { createStore } from "./_store.ts";
 import { isApiVersion, LATEST_API_VERSION } from "./_versions.ts";
 import { createPresence, type EmulatorPresence } from "./_presence.ts";
@@ -64,8 +64,10 @@ export interface EmulatorOptions {
    */
   secretKey?: string;
   /**
-   * The rate limit per app ID, or `false` for none (which also lifts the
-   * 1 request/s limit of `/batch`).
+   * The app's rate limit, or `false` for none (which also lifts the 1
+   * request/s limit of `/batch`). Only authenticated requests for this app
+   * count: a request for another app ID or with a bad token is refused (401)
+   * without using up the budget.
    * @default {{ burst: 500, queue: 100, perSecond: 9 }}
    */
   rateLimit?: EmulatorRateLimit | false;
@@ -95,7 +97,9 @@ export interface EmulatorOptions {
  * `method` fail as described. `status` answers at once with that status and
  * a JSON error, doing no work; `delayMs` waits first (on the emulator's
  * clock, abortable); `reset` does the work, then cuts the answer's body off
- * mid-stream, as a connection lost after TalkJS stored the data.
+ * mid-stream, as a connection lost after TalkJS stored the data. Only a
+ * request that passes the app-ID and token checks and the rate limit takes
+ * a fault.
  *
  * @example Make the next GET of a user fail with a 503
  * ```ts
@@ -295,6 +299,51 @@ export interface Emulator {
 
 const DEFAULT_RATE_LIMIT = { burst: 500, queue: 100, perSecond: 9 } as const;
 
+/**
+ * The largest request body read, in bytes; a larger one is a 413. TalkJS
+ * documents no limit; its largest requests (100 users, 10 messages or 10
+ * batch operations) are far smaller.
+ */
+const MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+/**
+ * The largest upload body read: a file of `MAX_FILE_BYTES` and its
+ * multipart framing.
+ */
+const MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 64 * 1024;
+
+/**
+ * The body's bytes, or `undefined` when it is over `max`: by its
+ * Content-Length, before reading, or else at the first chunk past the cap,
+ * where reading stops.
+ */
+async function readBody(
+  req: Request,
+  max: number,
+): Promise<Uint8Array<ArrayBuffer> | undefined> {
+  if (Number(req.headers.get("content-length")) > max) return undefined;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = req.body?.getReader();
+  for (;;) {
+    const next = await reader?.read();
+    if (!next || next.done) break;
+    size += next.value.byteLength;
+    if (size > max) {
+      reader!.cancel().catch(() => {});
+      return undefined;
+    }
+    chunks.push(next.value);
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return bytes;
+}
+
 function requireOption(
   ok: boolean,
   name: string,
@@ -334,6 +383,10 @@ function authFailure(code: string | undefined): string {
  * files (at most 25 MB each, the emulator's own cap) are served, without
  * auth, at the `attachment.url` of the messages that carry them:
  * `{origin}/files/{attachmentToken}`, the origin being the upload request's.
+ *
+ * Served on a port, it holds up to abuse: a request for another app ID or
+ * without a valid token is a 401 that costs no rate-limit budget and leaves
+ * no state behind, and a body over 5 MB is a 413, read no further.
  *
  * @param options App ID, secret key, rate limit and clock.
  * @returns The emulator.
@@ -487,9 +540,18 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       pathAppId = found[1]!;
     }
     const path = found[2] ?? "/";
+    // Refused before the rate limit: a request for another app ID or with a
+    // bad token uses up nothing (and leaves nothing behind).
+    if (pathAppId !== appId) {
+      return errorResponse(401, {
+        appId: "this emulator does not serve that app ID",
+      });
+    }
+    const denied = await unauthorized(req.headers.get("authorization"));
+    if (denied) return errorResponse(401, { authorization: denied });
 
     if (limit) {
-      const retryAfter = await limit.admit(pathAppId, signal);
+      const retryAfter = await limit.admit(appId, signal);
       if (retryAfter > 0) {
         return errorResponse(429, {
           rateLimit: "too many requests for this app",
@@ -511,14 +573,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
           : { "retry-after": String(fault.retryAfter) },
       );
     } else {
-      response = await handle(
-        req,
-        method,
-        pathAppId,
-        path,
-        url.searchParams,
-        route,
-      );
+      response = await handle(req, method, path, url.searchParams, route);
     }
     return fault?.reset ? await cutOff(response) : response;
   }
@@ -526,33 +581,32 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   async function handle(
     req: Request,
     method: string,
-    pathAppId: string,
     path: string,
     query: URLSearchParams,
     route: RouteMatch | undefined,
   ): Promise<Response> {
-    if (pathAppId !== appId) {
-      return errorResponse(401, {
-        appId: "this emulator does not serve that app ID",
-      });
-    }
-    const denied = await unauthorized(req.headers.get("authorization"));
-    if (denied) return errorResponse(401, { authorization: denied });
-
     let body: unknown = undefined;
     const type = (req.headers.get("content-type") ?? "").split(";")[0]!
       .trim().toLowerCase();
-    if (route?.key === "POST /files" && type === "multipart/form-data") {
-      try {
-        body = await req.formData();
-      } catch {
-        return errorResponse(400, {
-          body: "must be valid multipart/form-data",
-        });
+    const upload = route?.key === "POST /files" &&
+      type === "multipart/form-data";
+    if (method !== "GET" && method !== "HEAD") {
+      const max = upload ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES;
+      const bytes = await readBody(req, max);
+      if (bytes === undefined) {
+        return errorResponse(413, { body: `must be at most ${max} bytes` });
       }
-    } else if (method !== "GET" && method !== "HEAD") {
-      const text = await req.text();
-      if (!(method === "DELETE" && text === "")) {
+      const text = upload ? "" : new TextDecoder().decode(bytes);
+      if (upload) {
+        try {
+          body = await new Response(bytes, { headers: req.headers })
+            .formData();
+        } catch {
+          return errorResponse(400, {
+            body: "must be valid multipart/form-data",
+          });
+        }
+      } else if (!(method === "DELETE" && text === "")) {
         if (type !== "application/json") {
           return errorResponse(400, {
             "content-type": `must be application/json: current value is ${
