@@ -4,7 +4,7 @@
  * MISSED). Writes bench/out/results.json and docs/pacing.svg.
  *
  * `deno task bench --only pacing,size` runs some of them (names: size,
- * overhead, pacing, retry, memory).
+ * overhead, pacing, retry, memory, redis).
  *
  * @module
  */
@@ -14,6 +14,7 @@ import { overhead } from "./overhead.ts";
 import { pacing } from "./pacing.ts";
 import { retryStorm } from "./retry_storm.ts";
 import { memory } from "./memory.ts";
+import { redisFleet } from "./redis_fleet.ts";
 
 const OUT = "bench/out";
 const SVG = "docs/pacing.svg";
@@ -57,6 +58,11 @@ const plan: [string, () => Promise<Section>][] = [
       }),
   ],
   ["memory", () => memory([50_000, 100_000], 20)],
+  [
+    "redis",
+    () =>
+      redisFleet({ processes: 4, n: 80, burst: 20, perSecond: 10, queue: 4 }),
+  ],
 ];
 
 const sections: Section[] = [];

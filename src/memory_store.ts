@@ -5,7 +5,8 @@ import { checkReserve, gcra } from "./_gcra.ts";
  * A {@linkcode LimiterStore} in this isolate's memory: the default of
  * {@linkcode createLimiter}. Limiters sharing one store and one key share one
  * budget. For several isolates or processes, use `kvStore` from
- * `@unofficial/talkjs-rest/kv`.
+ * `@unofficial/talkjs-rest/kv` (Deno) or `redisStore` from
+ * `@unofficial/talkjs-rest/redis` (Node and Bun fleets).
  *
  * @returns A store holding one theoretical arrival time per key.
  *

@@ -23,6 +23,7 @@ import {
   withRetry,
 } from "../mod.ts";
 import { kvStore } from "../kv.ts";
+import { redisStore } from "../redis.ts";
 import { talkjs, talkjsUserToken, talkjsWebhook } from "../hono.ts";
 import { createEmulator, createManualClock } from "../testing.ts";
 import {
@@ -132,6 +133,11 @@ const fakeKv = {
     throw new Error("not used");
   },
 } as never;
+
+/** A Redis client for redisStore() whose every call would fail the test: checks come first. */
+const fakeRedis = {
+  eval: () => Promise.reject(new Error("Redis was called")),
+};
 
 const cyclic: Record<string, unknown> = { name: "loop" };
 cyclic.self = cyclic;
@@ -1488,6 +1494,49 @@ Deno.test("paginate(), listAll(), withRetry(), createLimiter() and memoryStore()
       () => kvStore(fakeKv, { prefix: [null as never] }),
       TypeError,
       /'prefix\[0\]'/,
+    ],
+    ["redisStore(undefined)", () => redisStore(undefined as never), TypeError],
+    [
+      "redisStore({eval: 1})",
+      () => redisStore({ eval: 1 } as never),
+      TypeError,
+      /'client'/,
+    ],
+    [
+      "redisStore(client, null)",
+      () => redisStore(fakeRedis, null as never),
+      TypeError,
+      /'options'/,
+    ],
+    [
+      "redisStore(client, {prefix: ['a']})",
+      () => redisStore(fakeRedis, { prefix: ["a"] as never }),
+      TypeError,
+      /'prefix'/,
+    ],
+    ...[0, -5, NaN].map((v): Row => [
+      `redisStore(client, {timeoutMs: ${v}})`,
+      () => redisStore(fakeRedis, { timeoutMs: v }),
+      RangeError,
+      /'timeoutMs'/,
+    ]),
+    [
+      "redisStore(client, {timeoutMs: '5'})",
+      () => redisStore(fakeRedis, { timeoutMs: "5" as never }),
+      TypeError,
+      /'timeoutMs'/,
+    ],
+    [
+      "redisStore(client, {clock: {}})",
+      () => redisStore(fakeRedis, { clock: {} as never }),
+      TypeError,
+      /'clock'/,
+    ],
+    [
+      "redisStore(client).reserve(burst 0)",
+      () => redisStore(fakeRedis).reserve("k", { ...slot, burst: 0 }),
+      RangeError,
+      /'burst'/,
     ],
   ]);
 });
