@@ -3000,6 +3000,45 @@ test("reference: emulator — a batch operation's { api_version } overrides the 
   assert.equal(statusReverse.get(2), 200, "operation under 2021-01-01");
 });
 
+test("reference: emulator — a version between the changelog's dates follows the newest one before it (2022-06-01: 2021-07-30's rules)", async () => {
+  // https://talkjs.com/docs/Reference/REST_API/API_changelog/ — versions
+  // 2021-01-01, 2021-02-09, 2021-07-30, 2024-01-01. A date in between names
+  // no version of its own; the emulator applies every change dated on or
+  // before it (ours: TalkJS does not say what it does with such a date).
+  const w = world();
+  await seed(w, "order_391_fc", ["12081", "user_924772"]);
+  await ok(
+    w,
+    "DELETE",
+    "/conversations/order_391_fc/participants/user_924772",
+    undefined,
+    "2022-06-01",
+  );
+  assert.deepEqual(
+    await ok(
+      w,
+      "GET",
+      "/users/user_924772/conversations",
+      undefined,
+      "2022-06-01",
+    ),
+    { data: [] },
+    "2021-07-30: a left conversation leaves the user's list",
+  );
+  assert.deepEqual(
+    await ok(w, "GET", "/users/nobody/conversations", undefined, "2022-06-01"),
+    { data: [] },
+    "before 2024-01-01: a non-existing user's conversations answer 200",
+  );
+  const later = await w.call(
+    "GET",
+    "/users/nobody/conversations",
+    undefined,
+    "2025-03-01",
+  );
+  assert.equal(later.status, 404, "after 2024-01-01: 404");
+});
+
 test("reference: emulator — a client with apiVersion 2021-01-01 lists by createdAt DESC, one with 2021-02-09 by last activity", async () => {
   const w = world();
   await activityWorld(w);
