@@ -13,6 +13,12 @@ import {
   show,
 } from "./_validate.ts";
 
+/**
+ * How long after its start a wave of due callers counts as let out at once
+ * (see `waveLast` in createLimiter), in milliseconds.
+ */
+const WAVE_MS = 10;
+
 /** What {@linkcode LimiterStore.reserve} is told about the slot to book. */
 export interface ReserveOptions {
   /** The caller's current time, in milliseconds. */
@@ -48,8 +54,8 @@ export interface LimiterOptions {
    */
   burst?: number;
   /**
-   * Sustained requests per second once the burst is spent. TalkJS refills
-   * at 9 per second.
+   * Sustained requests per second once the burst is spent. TalkJS's pages
+   * give no refill rate that we could read: 9 per second is our figure.
    * @default {9}
    */
   perSecond?: number;
@@ -61,7 +67,8 @@ export interface LimiterOptions {
   concurrency?: number;
   /**
    * Where the budget lives. `kvStore(kv)` from `@unofficial/talkjs-rest/kv`
-   * shares it between isolates and processes.
+   * shares it between isolates and processes, `redisStore(client)` from
+   * `@unofficial/talkjs-rest/redis` between processes and machines.
    * @default {memoryStore()}
    */
   store?: LimiterStore;
@@ -231,7 +238,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
   // would all have gone out before that answer came back. Without this, a
   // server that answers 429 at once (in process) re-arms the hold after the
   // first few of every wave, and a queue of N needs about N holds to drain.
+  // Only a wave let out in no time is one: past WAVE_MS from its start (a
+  // store with a round trip per slot, such as Redis), the rest of it is held
+  // like anyone else, since the answer had time to come back.
   let waveLast = -1;
+  let waveStart = -Infinity;
 
   function enqueue(): Waiter {
     const w: Waiter = {
@@ -282,6 +293,30 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     signal?.throwIfAborted();
   }
 
+  /**
+   * Books a slot in the store; an abort rejects at once, and a slot the
+   * store answers after that goes to the next caller, unused.
+   */
+  function reserve(now: number, signal?: AbortSignal): Promise<number> {
+    const booking = store.reserve(key, { now, intervalMs, burst });
+    if (!signal) return booking;
+    return new Promise((resolve, reject) => {
+      const abort = () => {
+        reject(signal.reason);
+        booking.then((at) => {
+          if (typeof at === "number" && handedOver === undefined) {
+            handedOver = at;
+            head?.wake?.();
+          }
+        }, () => {});
+      };
+      signal.addEventListener("abort", abort, { once: true });
+      booking.then(resolve, reject).finally(() =>
+        signal.removeEventListener("abort", abort)
+      );
+    });
+  }
+
   async function sleepUntil(
     time: number,
     signal: AbortSignal | undefined,
@@ -320,7 +355,11 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           await nap(w, Math.max(intervalMs, 50), signal);
           continue;
         }
-        if (penaltyUntil > clock.now() && w.seq > waveLast) {
+        const now = clock.now();
+        if (
+          penaltyUntil > now &&
+          (w.seq > waveLast || now - waveStart > WAVE_MS)
+        ) {
           // A slot booked before the penalty would go out late, outside the
           // budget's accounting: drop it and book afresh afterwards.
           booked = undefined;
@@ -328,12 +367,7 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
           continue;
         }
         if (booked === undefined) {
-          const now = clock.now();
-          const at = await store.reserve(key, {
-            now,
-            intervalMs,
-            burst,
-          });
+          const at = await reserve(now, signal);
           if (typeof at !== "number" || Number.isNaN(at)) {
             throw new TypeError(
               `Cannot acquire a slot as the store answered a time that is not a number: ${
@@ -363,7 +397,10 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
         booked = undefined;
         lastOut = clock.now();
         lastSlot = slot;
-        if (w.seq > waveLast) waveLast = tail!.seq;
+        if (w.seq > waveLast) {
+          waveLast = tail!.seq;
+          waveStart = lastOut;
+        }
         inFlight++;
         let released = false;
         return function release(): void {

@@ -618,3 +618,61 @@ Deno.test("createLimiter() in a client: a storm of instant 429s fails every call
   assert.equal(limiter.pending, 0);
   assert.equal(clock.pending, 0);
 });
+
+Deno.test("createLimiter() holds the rest of a wave that takes a store round trip per slot, once a 429 came back", async () => {
+  // A store that takes 2 ms per reservation (Redis): the wave is not let
+  // out at once, so a hold set while it trickles out holds the rest of it.
+  const clock = createManualClock();
+  const inner = memoryStore();
+  const store: LimiterStore = {
+    async reserve(key, options) {
+      await clock.sleep(2);
+      return inner.reserve(key, { ...options, now: clock.now() });
+    },
+  };
+  const limiter = createLimiter({ burst: 100, perSecond: 1, clock, store });
+  const sent: number[] = [];
+  const calls = Array.from({ length: 100 }, () =>
+    limiter.schedule(() => {
+      sent.push(clock.now());
+      if (sent.length === 1) limiter.penalize(5_000);
+      return Promise.resolve();
+    }));
+  for (let t = 0; t < 100; t++) await clock.advance(1);
+  const early = sent.filter((t) => t < 5_000).length;
+  assert.ok(early <= 10, `${early} of 100 went out during the 5 s hold`);
+  await clock.advance(10_000);
+  await Promise.all(calls);
+  assert.equal(sent.length, 100);
+});
+
+Deno.test("createLimiter() rejects at once on abort while the store has not answered, and the queue carries on", async () => {
+  const clock = createManualClock();
+  const inner = memoryStore();
+  let answer: (() => void) | undefined;
+  let stalled = true;
+  const calls: ReserveOptions[] = [];
+  const store: LimiterStore = {
+    reserve(key, options) {
+      calls.push(options);
+      if (!stalled) return inner.reserve(key, options);
+      stalled = false;
+      return new Promise((resolve) => {
+        answer = () => resolve(inner.reserve(key, options));
+      });
+    },
+  };
+  const limiter = createLimiter({ clock, store, slackMs: 0 });
+  const stop = new AbortController();
+  const first = limiter.acquire(stop.signal);
+  const second = limiter.acquire();
+  await clock.advance(10);
+  stop.abort(new Error("gave up"));
+  await assert.rejects(first, /gave up/);
+  (await second)();
+  answer!(); // the store answers the aborted caller late
+  await clock.advance(0);
+  (await limiter.acquire())();
+  assert.equal(calls.length, 2, "the next caller took the late slot");
+  assert.equal(limiter.pending, 0);
+});
