@@ -44,28 +44,50 @@ export interface Difference {
 const MAP_FIELDS = new Set(["participants", "custom", "pushTokens"]);
 
 /**
+ * The API version every step runs under unless it names its own: the newest
+ * TalkJS's changelog lists. Sent on both sides, so that an app whose
+ * dashboard default is older is compared at the same version.
+ */
+export const PARITY_API_VERSION = "2024-01-01";
+
+/**
  * Runs the scenario against `target`, with every record ID starting with
  * `prefix`, and answers what each step saw. Whatever the scenario created is
  * deleted (conversations) or emptied (users, which the API cannot delete)
- * before it returns, even when a step throws.
+ * before it returns, even when a step throws: every clean-up step runs, and
+ * the first error is thrown after them.
  */
 export async function runScenario(
   target: Target,
   prefix: string,
   log: (line: string) => void = () => {},
+  apiVersion: string = PARITY_API_VERSION,
 ): Promise<Observation[]> {
-  const talk = createClient({
-    appId: target.appId,
-    secretKey: target.secretKey,
-    baseUrl: target.baseUrl,
-    ...(target.fetch ? { fetch: target.fetch } : {}),
-  });
+  const clients = new Map<string, TalkJsClient>();
+  const client = (version: string): TalkJsClient => {
+    let talk = clients.get(version);
+    if (!talk) {
+      talk = createClient({
+        appId: target.appId,
+        secretKey: target.secretKey,
+        baseUrl: target.baseUrl,
+        apiVersion: version,
+        ...(target.fetch ? { fetch: target.fetch } : {}),
+      });
+      clients.set(version, talk);
+    }
+    return talk;
+  };
   const seen: Observation[] = [];
   const call = async (
     step: string,
     method: HttpMethod,
     path: string,
-    init: { query?: Record<string, QueryValue>; body?: unknown } = {},
+    init: {
+      query?: Record<string, QueryValue>;
+      body?: unknown;
+      version?: string;
+    } = {},
   ): Promise<unknown> => {
     const segments = path.split("/").filter(Boolean).map((s) =>
       s.startsWith("$") ? prefix + s.slice(1) : s
@@ -76,8 +98,9 @@ export async function runScenario(
     }`;
     let status = 200;
     let answer: unknown;
+    const { version = apiVersion, ...request } = init;
     try {
-      answer = await talk.request(method, segments, init);
+      answer = await client(version).request(method, segments, request);
     } catch (error) {
       if (!(error instanceof TalkJsApiError)) throw error;
       status = error.status;
@@ -87,7 +110,7 @@ export async function runScenario(
       step,
       endpoint,
       status,
-      shape: shapeOf(answer, MAP_FIELDS),
+      shape: shapeOf(ownRecords(answer, prefix), MAP_FIELDS),
     };
     const order = ownOrder(answer, prefix);
     if (order) observation.order = order;
@@ -95,11 +118,21 @@ export async function runScenario(
     log(`${target.name}: ${step}: ${status}`);
     return status === 200 ? answer : undefined;
   };
+  const made = new Set(USERS);
+  let failure: { error: unknown } | undefined;
   try {
-    await scenario(call, talk, prefix);
-  } finally {
-    await cleanUp(call);
+    await scenario(call, prefix, made);
+  } catch (error) {
+    failure = { error };
   }
+  for (const [step, method, path, body] of cleanUpSteps(made)) {
+    try {
+      await call(step, method, path, body === undefined ? {} : { body });
+    } catch (error) {
+      failure ??= { error };
+    }
+  }
+  if (failure) throw failure.error;
   return seen;
 }
 
@@ -107,20 +140,43 @@ type Call = (
   step: string,
   method: HttpMethod,
   path: string,
-  init?: { query?: Record<string, QueryValue>; body?: unknown },
+  init?: {
+    query?: Record<string, QueryValue>;
+    body?: unknown;
+    version?: string;
+  },
 ) => Promise<unknown>;
+
+/**
+ * A list answer with only the scenario's own records (by ID prefix, or a
+ * message's text): the app's other records would make shapes differ that
+ * are the same. Anything else as it is.
+ */
+function ownRecords(answer: unknown, prefix: string): unknown {
+  const data = (answer as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) return answer;
+  return {
+    ...(answer as object),
+    data: data.filter((item) => ownKey(item, prefix) !== undefined),
+  };
+}
+
+function ownKey(item: unknown, prefix: string): string | undefined {
+  const record = item as Record<string, unknown> | null;
+  return typeof record?.id === "string" && record.id.startsWith(prefix)
+    ? record.id.slice(prefix.length)
+    : typeof record?.text === "string" && record.text.startsWith("parity ")
+    ? record.text
+    : undefined;
+}
 
 /** The scenario's own records of a list answer, by ID (messages: by text). */
 function ownOrder(answer: unknown, prefix: string): string[] | undefined {
   const data = (answer as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) return undefined;
   const out: string[] = [];
-  for (const item of data as Record<string, unknown>[]) {
-    const key = typeof item?.id === "string" && item.id.startsWith(prefix)
-      ? item.id.slice(prefix.length)
-      : typeof item?.text === "string" && item.text.startsWith("parity ")
-      ? item.text
-      : undefined;
+  for (const item of data) {
+    const key = ownKey(item, prefix);
     if (key !== undefined) out.push(key);
   }
   return out;
@@ -131,8 +187,8 @@ const CONVERSATIONS = ["c1", "c2"];
 
 async function scenario(
   call: Call,
-  _talk: TalkJsClient,
   prefix: string,
+  made: Set<string>,
 ): Promise<void> {
   // ---- users ----
   await call("create a user with every field", "PUT", "users/$u1", {
@@ -158,9 +214,34 @@ async function scenario(
   await call("get the updated user", "GET", "users/$u1");
   await call("list users", "GET", "users", { query: { limit: 3 } });
   await call("get an unknown user", "GET", "users/$nobody");
-  await call("create a user without a name", "PUT", "users/$u4", {
-    body: { role: "default" },
+  const nameless = await call(
+    "create a user without a name",
+    "PUT",
+    "users/$u4",
+    {
+      body: { role: "default" },
+    },
+  );
+  if (nameless !== undefined) made.add("u4");
+  // Fields TalkJS's reference and examples send: pushTokens, the user's own
+  // id, availabilityText, and configuration (role's old name).
+  await call(
+    "update a user with push tokens and its own id",
+    "PUT",
+    "users/$u2",
+    {
+      body: {
+        id: prefix + "u2",
+        availabilityText: "Away",
+        pushTokens: { "fcm:parity-token": true },
+      },
+    },
+  );
+  await call("get a user with push tokens", "GET", "users/$u2");
+  await call("unregister push tokens", "PUT", "users/$u2", {
+    body: { pushTokens: null, configuration: "default" },
   });
+  await call("get a user without push tokens", "GET", "users/$u2");
 
   // ---- conversations and participants ----
   await call("create a conversation", "PUT", "conversations/$c1", {
@@ -199,15 +280,24 @@ async function scenario(
       ],
     },
   );
+  const reply = {
+    type: "UserMessage",
+    sender: prefix + "u2",
+    text: "parity reply",
+    custom: { source: "parity" },
+    idempotencyKey: prefix + "k1",
+  };
   await call("send a message", "POST", "conversations/$c1/messages", {
-    body: [{
-      type: "UserMessage",
-      sender: prefix + "u2",
-      text: "parity reply",
-      custom: { source: "parity" },
-      idempotencyKey: prefix + "k1",
-    }],
+    body: [reply],
   });
+  await call(
+    "send it again, same idempotency key",
+    "POST",
+    "conversations/$c1/messages",
+    {
+      body: [reply],
+    },
+  );
   // TalkJS's own GIF example: upload (multipart `file` and `filename`),
   // then send the token without text.
   const form = new FormData();
@@ -259,13 +349,50 @@ async function scenario(
     body: { text: "parity edited", custom: { edited: "yes" } },
   });
   await call("get the edited message", "GET", m);
+  await call("clear a message's custom fields", "PUT", m, {
+    body: { custom: null },
+  });
+  await call("get the message after", "GET", m);
   await call("delete a message", "DELETE", m);
   await call("get a deleted message", "GET", m);
 
-  // ---- lists after activity ----
+  // ---- lists after activity, under each API version ----
   await call("list conversations", "GET", "conversations", {
     query: { limit: 5 },
   });
+  await call("list conversations (2021-01-01)", "GET", "conversations", {
+    query: { limit: 5 },
+    version: "2021-01-01",
+  });
+  await call(
+    "list conversations by creation, oldest first",
+    "GET",
+    "conversations",
+    { query: { limit: 5, orderBy: "createdAt", orderDirection: "ASC" } },
+  );
+  await call(
+    "list conversations with offsetTs in the future",
+    "GET",
+    "conversations",
+    { query: { limit: 5, offsetTs: Date.now() + 86_400_000 } },
+  );
+  await call(
+    "list conversations with orderBy (2021-01-01)",
+    "GET",
+    "conversations",
+    { query: { orderBy: "createdAt" }, version: "2021-01-01" },
+  );
+  await call(
+    "list an unknown user's conversations (2021-07-30)",
+    "GET",
+    "users/$nobody/conversations",
+    { version: "2021-07-30" },
+  );
+  await call(
+    "list an unknown user's conversations",
+    "GET",
+    "users/$nobody/conversations",
+  );
   await call("list a user's conversations", "GET", "users/$u1/conversations");
   await call("list too many conversations", "GET", "conversations", {
     query: { limit: 1000 },
@@ -289,6 +416,12 @@ async function scenario(
   await call("notify", "POST", "conversations/$c1/notifications", {
     body: { channels: ["email"], recipients: [prefix + "u3"] },
   });
+  await call(
+    "notify whoever has unanswered messages",
+    "POST",
+    "conversations/$c1/notifications",
+    { body: { channels: ["email"], emailSettings: { subject: "Parity" } } },
+  );
 
   // ---- batch ----
   await call("batch", "POST", "batch", {
@@ -305,25 +438,51 @@ async function scenario(
     "DELETE",
     "conversations/$c1/participants/$u3",
   );
+  await call(
+    "remove the participant again",
+    "DELETE",
+    "conversations/$c1/participants/$u3",
+  );
   await call("get the conversation after", "GET", "conversations/$c1");
+  await call(
+    "list a left user's conversations (2021-02-09)",
+    "GET",
+    "users/$u3/conversations",
+    { version: "2021-02-09" },
+  );
+  await call(
+    "list a left user's conversations",
+    "GET",
+    "users/$u3/conversations",
+  );
 }
 
-/** Deletes the conversations and empties the users the scenario made. */
-async function cleanUp(call: Call): Promise<void> {
-  for (const id of CONVERSATIONS) {
-    await call(`clean up: delete ${id}`, "DELETE", `conversations/$${id}`);
-  }
-  for (const id of USERS) {
-    await call(`clean up: empty ${id}`, "PUT", `users/$${id}`, {
-      body: {
+/** The steps that delete the conversations and empty the users made. */
+function cleanUpSteps(
+  users: Set<string>,
+): [string, HttpMethod, string, unknown?][] {
+  return [
+    ...CONVERSATIONS.map((id): [string, HttpMethod, string] => [
+      `clean up: delete ${id}`,
+      "DELETE",
+      `conversations/$${id}`,
+    ]),
+    ...[...users].map((id): [string, HttpMethod, string, unknown] => [
+      `clean up: empty ${id}`,
+      "PUT",
+      `users/$${id}`,
+      {
         name: "[deleted]",
         photoUrl: null,
         welcomeMessage: null,
         role: null,
+        locale: null,
+        availabilityText: null,
+        pushTokens: null,
         custom: null,
       },
-    });
-  }
+    ]),
+  ];
 }
 
 /** Every difference between two runs of the scenario, step by step. */

@@ -18,12 +18,19 @@
  * @module
  */
 import { createEmulator } from "../testing.ts";
-import { compareRuns, runScenario, uniquePrefix } from "./_parity.ts";
+import {
+  compareRuns,
+  PARITY_API_VERSION,
+  runScenario,
+  uniquePrefix,
+} from "./_parity.ts";
 
 const USAGE =
-  `Usage: TALKJS_APP_ID=… TALKJS_SECRET_KEY=sk_test_… deno task parity [--verbose]
+  `Usage: TALKJS_APP_ID=… TALKJS_SECRET_KEY=sk_test_… deno task parity [--verbose] [--api-version ${PARITY_API_VERSION}]
 Runs one scenario against TalkJS (or TALKJS_BASE_URL) and the emulator, and
-prints every difference in status code, answer shape and list order.`;
+prints every difference in status code, answer shape and list order. Both
+sides run under one API version (TalkJS-REST-Version; default ${PARITY_API_VERSION}),
+some steps under older ones.`;
 
 function exitWith(message: string, code: number): never {
   console.error(message);
@@ -37,8 +44,18 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   const verbose = args.includes("--verbose");
-  const unknown = args.filter((a) => a !== "--verbose");
+  let apiVersion = PARITY_API_VERSION;
+  const unknown: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const m = /^--api-version(?:=(.*))?$/.exec(arg);
+    if (m) apiVersion = m[1] ?? args[++i] ?? "";
+    else if (arg !== "--verbose") unknown.push(arg);
+  }
   if (unknown.length) exitWith(`Unknown argument: ${unknown[0]}\n${USAGE}`, 2);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(apiVersion)) {
+    exitWith(`Bad --api-version: ${apiVersion} (a date like 2021-02-09)`, 2);
+  }
   const appId = Deno.env.get("TALKJS_APP_ID");
   const secretKey = Deno.env.get("TALKJS_SECRET_KEY");
   const baseUrl = Deno.env.get("TALKJS_BASE_URL") || "https://api.talkjs.com";
@@ -56,11 +73,14 @@ if (import.meta.main) {
   }
   const prefix = uniquePrefix();
   const log = verbose ? (line: string) => console.error(line) : undefined;
-  console.log(`Parity check, records prefixed ${prefix}`);
+  console.log(
+    `Parity check, records prefixed ${prefix}, API version ${apiVersion}`,
+  );
   const real = await runScenario(
     { name: "TalkJS", appId, secretKey, baseUrl },
     prefix,
     log,
+    apiVersion,
   );
   const emu = createEmulator({ appId, secretKey });
   const emulated = await runScenario(
@@ -73,6 +93,7 @@ if (import.meta.main) {
     },
     prefix,
     log,
+    apiVersion,
   );
   const differences = compareRuns(real, emulated, ["TalkJS", "emulator"]);
   console.log(
