@@ -36,12 +36,15 @@ export function checkTimestampAge(
 
 /** Throws `body_too_large` when a body of `size` bytes is over `maxBodyBytes`. */
 export function checkBodySize(size: number, maxBodyBytes: number): void {
-  if (size > maxBodyBytes) {
-    throw new TalkJsWebhookError(
-      "body_too_large",
-      `Webhook body is over the ${maxBodyBytes}-byte limit`,
-    );
-  }
+  if (size > maxBodyBytes) bodyTooLarge(maxBodyBytes);
+}
+
+/** Throws the `body_too_large` TalkJsWebhookError. */
+export function bodyTooLarge(maxBodyBytes: number): never {
+  throw new TalkJsWebhookError(
+    "body_too_large",
+    `Webhook body is over the ${maxBodyBytes}-byte limit`,
+  );
 }
 
 /** Throws unless `value` is a positive integer or `Infinity`: the `maxBodyBytes` option. */

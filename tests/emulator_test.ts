@@ -1895,3 +1895,16 @@ Deno.test("createEmulator() admits a request whose token is due exactly now", as
   assert.equal(await get(), 200);
   assert.equal(await get(), 429);
 });
+
+Deno.test("createEmulator() counts requests with unknown methods under one stats key", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  for (let i = 0; i < 50; i++) {
+    const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, {
+      method: `X${i}`,
+    });
+    await res.body?.cancel();
+  }
+  const keys = Object.keys(emu.stats.byRoute);
+  assert.deepEqual(keys, ["(other method) (no route)"]);
+  assert.equal(emu.stats.byRoute["(other method) (no route)"], 50);
+});

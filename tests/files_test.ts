@@ -458,3 +458,24 @@ Deno.test("emulator POST /files reads an endless upload no further than its cap,
   await res.body?.cancel();
   assert.ok(pulled <= cap + 2 * chunk.byteLength, `${pulled} bytes read`);
 });
+
+Deno.test("emulator keeps at most 100 MB of uploads (413 past it, reset() frees them), and serves a file as a sandboxed download", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const mb20 = new Blob([new Uint8Array(20 * 1024 * 1024)]);
+  const tokens: string[] = [];
+  for (let i = 0; i < 5; i++) {
+    const res = await upload(emu, form({ file: mb20, filename: `f${i}` }));
+    assert.equal(res.status, 200);
+    tokens.push((await res.json()).attachmentToken);
+  }
+  const over = await upload(emu, form({ file: mb20, filename: "f5" }));
+  assert.equal(over.status, 413);
+  assert.match((await over.json()).reasons.file, /past 100 MB/);
+  const served = await emu.fetch(`${emu.baseUrl}/files/${tokens[0]}`);
+  assert.equal(served.headers.get("x-content-type-options"), "nosniff");
+  assert.equal(served.headers.get("content-security-policy"), "sandbox");
+  assert.equal((await served.arrayBuffer()).byteLength, 20 * 1024 * 1024);
+  emu.reset();
+  const after = await upload(emu, form({ file: mb20, filename: "again" }));
+  assert.equal(after.status, 200);
+});

@@ -184,6 +184,12 @@ const PRESENCE_SCHEMA: Record<string, Check> = {
  */
 export const MAX_FILE_BYTES = 25 * 1024 * 1024;
 
+/**
+ * The emulator's cap on all uploads it keeps (`reset()` frees them): past
+ * it, a 413, so that a served emulator cannot be filled without bound.
+ */
+export const MAX_STORED_FILE_BYTES = 100 * 1024 * 1024;
+
 const BATCH_METHODS = ["GET", "PUT", "POST", "PATCH", "DELETE"];
 
 function parseLimit(query: URLSearchParams, max: number): number {
@@ -672,7 +678,7 @@ export function createRouter(deps: RouterDeps): Router {
   ): { url: string; size: number } | null {
     const token = item.attachmentToken as string | undefined;
     const file = token === undefined ? undefined : store.files.get(token);
-    return file ? { url: file.url, size: file.bytes.length } : null;
+    return file ? { url: file.url, size: file.blob.size } : null;
   }
 
   function sendMessages({ params, body }: RouteContext): unknown {
@@ -954,7 +960,7 @@ export function createRouter(deps: RouterDeps): Router {
    * TalkJS's reference is silent: both are required and no other field is
    * known. Answers the token that attaches the file to a message.
    */
-  async function uploadFile({ body, origin }: RouteContext): Promise<unknown> {
+  function uploadFile({ body, origin }: RouteContext): unknown {
     if (!(body instanceof FormData)) {
       badRequest(
         "content-type",
@@ -987,12 +993,20 @@ export function createRouter(deps: RouterDeps): Router {
           `must be at most 25 MB (the emulator's own cap): current size is ${file.size} bytes`,
       });
     }
+    let kept = 0;
+    for (const stored of store.files.values()) kept += stored.blob.size;
+    if (kept + file.size > MAX_STORED_FILE_BYTES) {
+      throw new HttpError(413, {
+        file:
+          `would take the emulator's uploads past 100 MB (its own cap; reset() frees them): ${kept} bytes kept`,
+      });
+    }
     const token = "att_" + Array.from(
       crypto.getRandomValues(new Uint8Array(16)),
       (b) => b.toString(16).padStart(2, "0"),
     ).join("");
     store.files.set(token, {
-      bytes: new Uint8Array(await file.arrayBuffer()),
+      blob: file,
       type: file.type || "application/octet-stream",
       filename,
       url: `${origin}/files/${token}`,

@@ -33,7 +33,8 @@ export interface ConversationRecord {
 
 /** @internal A file uploaded through `POST /files`. */
 export interface StoredFile {
-  bytes: Uint8Array;
+  /** The bytes, served as they are (a Blob is read, never copied, per download). */
+  blob: Blob;
   /** The file part's media type. */
   type: string;
   filename: string;

@@ -55,8 +55,6 @@ export const checks = {
     "an array of non-empty strings",
   ),
   stringArray: check(isStringArray, "an array of strings"),
-  /** Custom fields of a message edit: `null` removes a key. */
-  customPatch: check(isCustomPatch, "an object of string (or null) values"),
   /**
    * Custom fields of users and conversations: `null` removes a key, and
    * `null` for the whole object removes every key (TalkJS's anonymise

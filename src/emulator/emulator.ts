@@ -7,6 +7,7 @@ import { errorResponse, json } from "./_http.ts";
 import { createRateLimit, type RateLimit } from "./_rate_limit.ts";
 import { createRouter, MAX_FILE_BYTES, type RouteMatch } from "./_routes.ts";
 import { createStore } from "./_store.ts";
+import { readCapped } from "../_read_capped.ts";
 import { isApiVersion, LATEST_API_VERSION } from "./_versions.ts";
 import { createPresence, type EmulatorPresence } from "./_presence.ts";
 
@@ -297,6 +298,16 @@ export interface Emulator {
   reset(): void;
 }
 
+const KNOWN_METHODS: ReadonlySet<string> = new Set([
+  "GET",
+  "HEAD",
+  "PUT",
+  "POST",
+  "PATCH",
+  "DELETE",
+  "OPTIONS",
+]);
+
 const DEFAULT_RATE_LIMIT = { burst: 500, queue: 100, perSecond: 9 } as const;
 
 /**
@@ -311,38 +322,6 @@ const MAX_BODY_BYTES = 5 * 1024 * 1024;
  * multipart framing.
  */
 const MAX_UPLOAD_BYTES = MAX_FILE_BYTES + 64 * 1024;
-
-/**
- * The body's bytes, or `undefined` when it is over `max`: by its
- * Content-Length, before reading, or else at the first chunk past the cap,
- * where reading stops.
- */
-async function readBody(
-  req: Request,
-  max: number,
-): Promise<Uint8Array<ArrayBuffer> | undefined> {
-  if (Number(req.headers.get("content-length")) > max) return undefined;
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  const reader = req.body?.getReader();
-  for (;;) {
-    const next = await reader?.read();
-    if (!next || next.done) break;
-    size += next.value.byteLength;
-    if (size > max) {
-      reader!.cancel().catch(() => {});
-      return undefined;
-    }
-    chunks.push(next.value);
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return bytes;
-}
 
 function requireOption(
   ok: boolean,
@@ -526,7 +505,10 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     }
     const found = /^\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
     const route = found ? router.match(method, found[2] ?? "/") : undefined;
-    const key = route?.key ?? `${method} (no route)`;
+    // Any method may come in: unknown ones share one counter, so that stats
+    // stay bounded whatever is sent.
+    const key = route?.key ??
+      `${KNOWN_METHODS.has(method) ? method : "(other method)"} (no route)`;
     stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
     if (!found) {
       return errorResponse(404, {
@@ -592,7 +574,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       type === "multipart/form-data";
     if (method !== "GET" && method !== "HEAD") {
       const max = upload ? MAX_UPLOAD_BYTES : MAX_BODY_BYTES;
-      const bytes = await readBody(req, max);
+      const bytes = await readCapped(req.body, req.headers, max);
       if (bytes === undefined) {
         return errorResponse(413, { body: `must be at most ${max} bytes` });
       }
@@ -695,9 +677,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
         attachmentToken: "no file was uploaded with this token",
       });
     }
-    return new Response(file.bytes.slice(), {
+    return new Response(file.blob, {
       headers: {
         "content-type": file.type,
+        // Served from the API's origin: never run as a page there.
+        "x-content-type-options": "nosniff",
+        "content-security-policy": "sandbox",
         "content-disposition": `inline; filename*=UTF-8''${
           encodeURIComponent(file.filename)
         }`,

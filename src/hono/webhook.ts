@@ -2,8 +2,9 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import { type Clock, systemClock } from "../clock.ts";
 import { TalkJsWebhookError } from "../errors.ts";
 import { verifyWebhook, type WebhookEvent } from "../webhooks.ts";
+import { readCapped } from "../_read_capped.ts";
 import {
-  checkBodySize,
+  bodyTooLarge,
   checkTimestampAge,
   MAX_BODY_BYTES,
   requireMaxBodyBytes,
@@ -107,39 +108,9 @@ async function readBody(
   // Hono keeps the promise of what it read; read earlier as bytes, they are there.
   const cache = bodyCache as unknown as { arrayBuffer?: Promise<ArrayBuffer> };
   if (cache.arrayBuffer) return new Uint8Array(await cache.arrayBuffer);
-  checkBodySize(Number(raw.headers.get("content-length")) || 0, maxBodyBytes);
-  const bytes = await readCapped(raw.body, maxBodyBytes);
+  const bytes = await readCapped(raw.body, raw.headers, maxBodyBytes);
+  if (!bytes) bodyTooLarge(maxBodyBytes);
   cache.arrayBuffer = Promise.resolve(bytes.buffer);
-  return bytes;
-}
-
-/** Reads a stream to its end, or throws `body_too_large` and cancels it past `maxBytes`. */
-async function readCapped(
-  body: ReadableStream<Uint8Array> | null,
-  maxBytes: number,
-): Promise<Uint8Array<ArrayBuffer>> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (body) {
-    const reader = body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > maxBytes) {
-        // Not awaited: a source that never settles its cancel must not hold the answer.
-        reader.cancel().catch(() => {});
-        checkBodySize(size, maxBytes);
-      }
-      chunks.push(value);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
   return bytes;
 }
 
