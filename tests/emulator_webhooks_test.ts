@@ -756,3 +756,108 @@ Deno.test("createEmulator({ webhooks }) posts to a loopback server with the defa
     await server.shutdown();
   }
 });
+
+Deno.test("bin/emulator.ts --webhook-url posts signed events to another process's endpoint and logs each", async () => {
+  const got: WebhookEvent[] = [];
+  const arrived = deferred();
+  const app = new Hono().post(
+    "/talkjs/events",
+    talkjsWebhook({ secret: SECRET }),
+    (c) => {
+      got.push(c.var.talkjsEvent);
+      arrived.resolve();
+      return c.text("ok");
+    },
+  );
+  const server = Deno.serve(
+    { hostname: "127.0.0.1", port: 0, onListen() {} },
+    app.fetch,
+  );
+  const hook = `http://127.0.0.1:${server.addr.port}/talkjs/events`;
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-net",
+      "--allow-env",
+      new URL("../bin/emulator.ts", import.meta.url).pathname,
+      "--port",
+      "0",
+      "--webhook-url",
+      hook,
+    ],
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  let out = "";
+  const reading = child.stdout.pipeThrough(new TextDecoderStream()).pipeTo(
+    new WritableStream({ write: (chunk) => void (out += chunk) }),
+  );
+  const stderr = new Response(child.stderr).text();
+  /** Waits until the output matches, at most 10 s: a stuck child fails the test. */
+  async function printed(pattern: RegExp): Promise<RegExpExecArray> {
+    for (let waited = 0; waited < 10_000; waited += 20) {
+      const found = pattern.exec(out);
+      if (found) return found;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    throw new Error(`not printed: ${pattern}\n${out}`);
+  }
+  try {
+    const [, base] = await printed(/listening on (http:\/\/127\.0\.0\.1:\d+)/);
+    assert.match(
+      out,
+      new RegExp(`webhooks: +POST ${hook}, signed with the secret key`),
+    );
+    const put = await fetch(`${base}/v1/tEmulator/users/alice`, {
+      method: "PUT",
+      headers: {
+        authorization: "Bearer sk_test_emulator",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({ name: "Alice" }),
+    });
+    assert.equal(put.status, 200);
+    await put.body?.cancel();
+    const [, id] = await printed(/webhook user\.created (evt_\w+): 200/);
+    await arrived.promise;
+    assert.equal(got[0]?.type, "user.created");
+    assert.equal(got[0]?.id, id);
+  } finally {
+    try {
+      child.kill("SIGTERM");
+    } catch { /* already exited */ }
+    await child.status;
+    await reading.catch(() => {});
+    await stderr;
+    await server.shutdown();
+  }
+});
+
+Deno.test("bin/emulator.ts refuses a webhook URL that is not http(s), naming it", async () => {
+  for (
+    const [args, env] of [
+      [["--webhook-url", "ftp://example.com/x"], {}],
+      [["--webhook-url"], {}],
+      [[], { EMULATOR_WEBHOOK_URL: "localhost:3000/events" }],
+    ] as [string[], Record<string, string>][]
+  ) {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        new URL("../bin/emulator.ts", import.meta.url).pathname,
+        "--port",
+        "0",
+        ...args,
+      ],
+      env,
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const printed = new TextDecoder().decode(stderr);
+    assert.equal(code, 2, printed);
+    assert.match(printed, /webhook-url|webhook URL/);
+    assert.match(printed, /Usage: .*\[--webhook-url URL\]/);
+  }
+});
