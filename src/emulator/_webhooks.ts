@@ -251,7 +251,7 @@ export function resolveWebhookOptions(
   };
 }
 
-/** What {@linkcode createWebhooks} needs. */
+/** @internal What {@linkcode createWebhooks} needs. */
 export interface WebhookDeps {
   options: Required<EmulatorWebhookOptions> | undefined;
   store: Store;
