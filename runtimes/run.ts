@@ -4,7 +4,8 @@
  * against the emulator, `putMany`, `listAll`, retries, timeouts, the limiter,
  * user tokens, webhook verification) in Deno, Node, Bun and workerd; runs the
  * Bun import example under Bun; serves the Worker example in workerd and sends
- * it real requests (see `runtimes/workerd.mjs`); builds the Worker example the
+ * it real requests, and the emulator's webhook events (see
+ * `runtimes/workerd.mjs`); builds the Worker example the
  * documented way, `wrangler deploy --dry-run`. Prints a PASS/FAIL table and
  * exits 1 on any failure, including a runtime that printed its result and
  * then exited non-zero.
@@ -376,13 +377,33 @@ async function runWranglerBuild(version: string): Promise<Row> {
 }
 
 async function runWorkerd(): Promise<Row[]> {
-  const emu = createEmulator();
+  // The emulator sends its webhook events to the Worker in workerd once
+  // workerd.mjs says where (POST /_webhook_target: its relay into the
+  // Worker's route); until then they are answered 200 here, unsent.
+  let webhookTarget: string | undefined;
+  const emu = createEmulator({
+    webhooks: {
+      url: "http://worker/talkjs/events",
+      fetch: (request) =>
+        webhookTarget === undefined
+          ? new Response(null, { status: 200 })
+          : fetch(new Request(webhookTarget, request)),
+    },
+  });
   const arrivals: { at: number; method: string; path: string }[] = [];
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
-    (req) => {
+    async (req) => {
       const { pathname } = new URL(req.url);
       if (pathname === "/_arrivals") return Response.json(arrivals);
+      if (pathname === "/_webhook_target" && req.method === "POST") {
+        webhookTarget = await req.text();
+        return new Response(null, { status: 204 });
+      }
+      if (pathname === "/_webhooks") {
+        await emu.webhooks.flush();
+        return Response.json(emu.webhooks.deliveries);
+      }
       arrivals.push({ at: Date.now(), method: req.method, path: pathname });
       return emu.app.fetch(req);
     },

@@ -383,6 +383,27 @@ export type WebhookEventOf<T extends WebhookEventType> = Extract<
   { type: T }
 >;
 
+/**
+ * The `type` of the `notification.*` events: what TalkJS sends about an
+ * email or SMS notification, from `notification.triggered` (TalkJS decided
+ * to notify a user of unread messages) to `notification.link.clicked`.
+ *
+ * @example Tell notification events apart from the rest
+ * ```ts
+ * import type { NotificationEventType, WebhookEvent } from "@unofficial/talkjs-rest";
+ *
+ * function isNotification(event: WebhookEvent): event is Extract<WebhookEvent, { type: NotificationEventType }> {
+ *   return event.type.startsWith("notification.");
+ * }
+ * const event: WebhookEvent = { type: "notification.bounced", data: { notificationId: "ntf_1" } };
+ * if (isNotification(event)) console.log(event.data.notificationId); // ntf_1
+ * ```
+ */
+export type NotificationEventType = Extract<
+  WebhookEventType,
+  `notification.${string}`
+>;
+
 /** Validates `secret` and `body` of both functions: the key and the body's bytes. */
 function prepare(
   what: string,

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { jwtVerify } from "jose";
 import { memoryStore, type WebhookEvent } from "../mod.ts";
-import { createEmulator } from "../testing.ts";
+import { createEmulator, createManualClock } from "../testing.ts";
 import { createSupportApp } from "../examples/deno_deploy.ts";
 import { importUsers, loadUsers } from "../examples/bun_import.ts";
 import worker, { type Env } from "../examples/worker/src/index.ts";
@@ -135,6 +135,76 @@ Deno.test("examples/deno_deploy.ts handles each webhook event once and refuses f
     });
     assert.equal(forged.status, 401);
     assert.equal((await forged.json()).reason, "bad_signature");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("examples/deno_deploy.ts receives the emulator's events and handles each once, though a late answer makes the emulator send one again", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    // Started at the real time: the example verifies timestamps on the system clock.
+    const clock = createManualClock(Date.now());
+    const handled: WebhookEvent[] = [];
+    const { ctx, settled } = executionContext();
+    const emu = createEmulator({
+      clock,
+      webhooks: {
+        url: "https://support.example/talkjs/events",
+        // The app's answer to the first message.sent is late (6 s, past
+        // TalkJS's 5), so the emulator sends that event again.
+        fetch: async (request) => {
+          const { type } = JSON.parse(await request.clone().text());
+          const response = await app.fetch(request, {}, ctx);
+          if (type === "message.sent" && late++ === 0) await clock.sleep(6_000);
+          return response;
+        },
+      },
+    });
+    let late = 0;
+    const app = createSupportApp({
+      appId: emu.appId,
+      secretKey: emu.secretKey,
+      kv,
+      baseUrl: emu.baseUrl,
+      fetch: emu.fetch,
+      onEvent: (event) => void handled.push(event),
+    });
+    const res = await app.request("/api/support", {
+      method: "POST",
+      headers: { "x-user-id": "bob", "content-type": "application/json" },
+      body: JSON.stringify({ name: "Bob", text: "Where is my parcel?" }),
+    });
+    assert.equal(res.status, 200);
+    const flushed = emu.webhooks.flush();
+    // Bounded: at most 500 macrotask turns for the in-process requests.
+    for (let i = 0; late === 0 || clock.pending < 2; i++) {
+      assert.ok(i < 500, "the first message.sent never reached the app");
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    }
+    await clock.advance(5_000); // the emulator stops waiting
+    await clock.advance(1_000); // and retries, 1 s later
+    await flushed;
+    await settled();
+    const [user, message] = emu.webhooks.deliveries;
+    assert.deepEqual(
+      [user?.type, user?.state, user?.attempts],
+      ["user.created", "delivered", 1],
+    );
+    assert.deepEqual(
+      [message?.type, message?.state, message?.attempts, message?.error],
+      ["message.sent", "delivered", 2, undefined],
+    );
+    // Sent twice, handled once: the example remembers event IDs in KV.
+    assert.equal(late, 2);
+    assert.deepEqual(
+      handled.map((e) => [e.type, e.id]),
+      [["user.created", user!.id], ["message.sent", message!.id]],
+    );
+    const sent = handled[1];
+    assert.ok(sent?.type === "message.sent");
+    assert.equal(sent.data.message.text, "Where is my parcel?");
+    assert.equal(sent.data.sender?.name, "Bob");
   } finally {
     kv.close();
   }
@@ -300,20 +370,27 @@ Deno.test("examples/worker TalkJsLimiter refuses a malformed booking with a 400"
   );
 });
 
-Deno.test("examples/worker serves tokens, webhooks and /api through Hono's fetch", async () => {
-  const emu = createEmulator();
+Deno.test("examples/worker serves tokens, webhooks and /api through Hono's fetch, and receives the emulator's events", async () => {
+  const { ctx, settled } = executionContext();
+  let env!: Env;
+  // The emulator sends its events to the Worker's webhook route.
+  const emu = createEmulator({
+    webhooks: {
+      url: "https://worker.example/talkjs/events",
+      fetch: (request) => worker.fetch(request, env, ctx),
+    },
+  });
   const server = Deno.serve(
     { hostname: "127.0.0.1", port: 0, onListen() {} },
     emu.app.fetch,
   );
   try {
-    const env: Env = {
+    env = {
       TALKJS_APP_ID: emu.appId,
       TALKJS_SECRET_KEY: emu.secretKey,
       TALKJS_BASE_URL: `http://127.0.0.1:${server.addr.port}`,
       LIMITER: durableObjects(),
     };
-    const { ctx } = executionContext();
     const call = (path: string, init?: RequestInit) =>
       worker.fetch(new Request(`http://worker${path}`, init), env, ctx);
 
@@ -344,13 +421,30 @@ Deno.test("examples/worker serves tokens, webhooks and /api through Hono's fetch
       console.log = original;
     }
 
-    const support = await call("/api/support", {
-      method: "POST",
-      headers: { "x-user-id": "carol", "content-type": "application/json" },
-      body: JSON.stringify({ name: "Carol", text: "Hello" }),
-    });
-    assert.deepEqual(await support.json(), { conversationId: "support_carol" });
-    assert.equal(emu.store.messages("support_carol")[0]?.text, "Hello");
+    const logged: string[] = [];
+    console.log = (...args: unknown[]) => void logged.push(args.join(" "));
+    try {
+      const support = await call("/api/support", {
+        method: "POST",
+        headers: { "x-user-id": "carol", "content-type": "application/json" },
+        body: JSON.stringify({ name: "Carol", text: "Hello" }),
+      });
+      assert.deepEqual(await support.json(), {
+        conversationId: "support_carol",
+      });
+      await emu.webhooks.flush();
+      await settled();
+    } finally {
+      console.log = original;
+    }
+    const [message] = emu.store.messages("support_carol");
+    assert.equal(message?.text, "Hello");
+    // Each event verified by the Worker's talkjsWebhook() and answered 200.
+    assert.deepEqual(
+      emu.webhooks.deliveries.map((d) => [d.type, d.status, d.attempts]),
+      [["user.created", 200, 1], ["message.sent", 200, 1]],
+    );
+    assert.deepEqual(logged, [`New message in support_carol: ${message!.id}`]);
   } finally {
     await server.shutdown();
   }

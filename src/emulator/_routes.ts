@@ -8,6 +8,7 @@ import type {
 } from "../types.ts";
 import { badRequest, errorBody, HttpError, notFound } from "./_http.ts";
 import type { ConversationRecord, Store } from "./_store.ts";
+import type { WebhookEmitter } from "./_webhooks.ts";
 import {
   isApiVersion,
   LATEST_API_VERSION,
@@ -95,6 +96,8 @@ export interface RouterDeps {
   appId: string;
   /** The origin of requests that name none (`emu.baseUrl`). */
   baseUrl: string;
+  /** Told of each change TalkJS sends a webhook event for; absent without webhooks. */
+  webhooks?: WebhookEmitter | undefined;
 }
 
 const USER_SCHEMA: Record<string, Check> = {
@@ -255,7 +258,7 @@ function compile(method: string, pattern: string, handler: Handler): Route {
 
 /** @internal Builds the emulator's routes over `deps.store`. */
 export function createRouter(deps: RouterDeps): Router {
-  const { store, clock } = deps;
+  const { store, clock, webhooks } = deps;
 
   function conversation(id: string): ConversationRecord {
     return store.conversations.get(id) ??
@@ -310,6 +313,7 @@ export function createRouter(deps: RouterDeps): Router {
       store.users.set(id, user);
       store.userIndex.insert(id, user.createdAt, store.nextSeq());
     }
+    webhooks?.userSaved(user, !existing);
   }
 
   function userProblems(id: string, input: unknown): [string, string][] {
@@ -572,7 +576,8 @@ export function createRouter(deps: RouterDeps): Router {
   }
 
   function deleteConversation({ params }: RouteContext): unknown {
-    conversation(params.conversationId!);
+    const conv = conversation(params.conversationId!);
+    webhooks?.conversationDeleted(conv);
     store.deleteConversation(params.conversationId!);
     return {};
   }
@@ -747,6 +752,7 @@ export function createRouter(deps: RouterDeps): Router {
       });
       store.addMessage(conv, m);
       if (key !== undefined) conv.keys.set(key, m.id);
+      webhooks?.messageSent(conv, m);
       ids.push({ id: m.id });
     }
     return ids;
@@ -835,13 +841,15 @@ export function createRouter(deps: RouterDeps): Router {
       );
     }
     m.editedAt = clock.now();
+    webhooks?.messageUpdated(conv, m);
     return {};
   }
 
   function deleteMessage({ params }: RouteContext): unknown {
     const conv = conversation(params.conversationId!);
-    message(conv, params.messageId!);
+    const removed = message(conv, params.messageId!);
     store.removeMessage(conv, params.messageId!);
+    webhooks?.messageDeleted(conv, removed);
     return {};
   }
 

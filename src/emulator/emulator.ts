@@ -10,8 +10,22 @@ import { createStore } from "./_store.ts";
 import { readCapped } from "../_read_capped.ts";
 import { isApiVersion, LATEST_API_VERSION } from "./_versions.ts";
 import { createPresence, type EmulatorPresence } from "./_presence.ts";
+import {
+  createWebhooks,
+  type EmulatorSimulate,
+  type EmulatorWebhookOptions,
+  type EmulatorWebhooks,
+  resolveWebhookOptions,
+} from "./_webhooks.ts";
 
 export type { EmulatorPresence, EmulatorSessions } from "./_presence.ts";
+export type {
+  EmulatorSimulate,
+  EmulatorWebhookOptions,
+  EmulatorWebhooks,
+  SimulateNotificationOptions,
+  WebhookDelivery,
+} from "./_webhooks.ts";
 
 /**
  * The emulator's rate limit: a token bucket of `burst` requests refilling
@@ -91,6 +105,22 @@ export interface EmulatorOptions {
    * @default {"2024-01-01"}
    */
   apiVersion?: string;
+  /**
+   * Send TalkJS's webhook events to your endpoint, signed with `secretKey`
+   * as TalkJS signs them: after each REST call TalkJS documents an event
+   * for (`user.created` or `user.updated` for a user put, `message.sent`,
+   * `message.updated`, `message.deleted`, `conversation.deleted`; an import
+   * sends none, as TalkJS's reference says) and after each
+   * `emu.simulate` action (`message.read`, `notification.*`). Events are
+   * queued: the REST call answers first and never waits for, or fails
+   * with, its events. They go out one at a time in the order emitted (so
+   * in order per conversation, and the same on every run); an attempt that
+   * is not answered 200 within 5 s is tried once more, 1 s later. Times, including `X-TalkJS-Timestamp`, come from
+   * `clock`: with a manual clock, give your `talkjsWebhook()` the same clock
+   * (or start it at `Date.now()`), or it refuses the timestamp as stale.
+   * See `emu.webhooks` for what was sent.
+   */
+  webhooks?: EmulatorWebhookOptions;
 }
 
 /**
@@ -294,7 +324,11 @@ export interface Emulator {
   store: EmulatorStore;
   /** Who is online, for `POST /presences`. */
   presence: EmulatorPresence;
-  /** Clears data, stats, faults and rate-limit state. */
+  /** The webhook events sent, and `flush()` to wait for them. */
+  webhooks: EmulatorWebhooks;
+  /** User actions no REST call makes (reading, notifications), with their webhook events. */
+  simulate: EmulatorSimulate;
+  /** Clears data, stats, faults, rate-limit state and webhook deliveries (queued events are dropped). */
   reset(): void;
 }
 
@@ -399,6 +433,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     clock = systemClock,
     apiVersion = LATEST_API_VERSION,
   } = options;
+  const webhookOptions = resolveWebhookOptions(options.webhooks);
   requireOption(
     isApiVersion(apiVersion),
     "apiVersion",
@@ -446,6 +481,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const faults = createFaultQueue();
   const stats: EmulatorStats = { requests: 0, rateLimited: 0, byRoute: {} };
   let lastBatchAt: number | undefined;
+  const events = createWebhooks({
+    options: webhookOptions,
+    store,
+    clock,
+    secretKey,
+  });
 
   const baseUrl = "http://emulator.talkjs.test";
   const router = createRouter({
@@ -453,6 +494,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     clock,
     appId,
     baseUrl,
+    webhooks: events.emitter,
     batchGate() {
       if (!limit) return 0;
       const now = clock.now();
@@ -735,8 +777,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
       notifications: () => view(store.notifications),
     },
     presence,
+    webhooks: events.webhooks,
+    simulate: events.simulate,
     reset() {
       store.reset();
+      events.reset();
       presenceIds.reset();
       faults.clear();
       limit?.reset();
