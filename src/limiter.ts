@@ -279,15 +279,23 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     ms: number,
     signal: AbortSignal | undefined,
   ): Promise<void> {
+    // Another caller wakes this one by resolving a promise of this nap's
+    // own, never by touching its timer: on Workers a timer belongs to the
+    // request that started it, and cancelling it from another request's
+    // handler throws ("Cannot perform I/O on behalf of a different
+    // request"). A fresh promise per nap leaves nothing behind once it ends.
     const timer = new AbortController();
-    const wake = () => timer.abort();
-    signal?.addEventListener("abort", wake, { once: true });
-    w.wake = wake;
+    const stop = () => timer.abort();
+    signal?.addEventListener("abort", stop, { once: true });
+    const woken = new Promise<void>((resolve) => w.wake = resolve);
     try {
-      await clock.sleep(ms, timer.signal).catch(() => {});
+      await Promise.race([
+        woken,
+        clock.sleep(ms, timer.signal).catch(() => {}),
+      ]);
     } finally {
       w.wake = undefined;
-      signal?.removeEventListener("abort", wake);
+      signal?.removeEventListener("abort", stop);
       timer.abort();
     }
     signal?.throwIfAborted();
