@@ -1895,3 +1895,89 @@ Deno.test("createEmulator() admits a request whose token is due exactly now", as
   assert.equal(await get(), 200);
   assert.equal(await get(), 429);
 });
+
+// ---------------------------------------------------------------- reproducible
+
+/** Sends the same messages to a fresh conversation; answers the stored IDs. */
+async function sendSome(h: Harness): Promise<string[]> {
+  await seedConversation(h);
+  for (let i = 0; i < 3; i++) {
+    const res = await h.call("POST", "/conversations/c1/messages", [
+      { type: "UserMessage", sender: "alice", text: `a${i}` },
+      { type: "UserMessage", sender: "bob", text: `b${i}` },
+    ]);
+    assert.equal(res.status, 200);
+  }
+  return h.emu.store.messages("c1").map((m) => m.id);
+}
+
+Deno.test("createEmulator() gives the same message IDs on every run for a seed, and again after reset()", async () => {
+  const first = await sendSome(setup());
+  const again = setup();
+  assert.deepEqual(await sendSome(again), first, "the default seed");
+  assert.equal(first.length, 6);
+  assert.equal(new Set(first).size, 6);
+  for (const id of first) assert.match(id, /^msg_[0-9a-z]+$/);
+  again.emu.reset();
+  assert.deepEqual(await sendSome(again), first, "reset() starts again");
+  const seeded = await sendSome(setup({ seed: 7 }));
+  assert.deepEqual(await sendSome(setup({ seed: 7 })), seeded);
+  assert.notDeepEqual(seeded, first, "another seed, other IDs");
+  assert.equal(
+    new Set([...seeded, ...first]).size,
+    12,
+    "no ID shared between two seeds",
+  );
+  for (const seed of [1.5, NaN, "7"]) {
+    assert.throws(
+      () => createEmulator({ seed: seed as number }),
+      (e: Error) =>
+        e instanceof RangeError && /'seed' must be an integer/.test(e.message),
+    );
+  }
+});
+
+Deno.test("createEmulator() stores and answers whole milliseconds whatever its clock", async () => {
+  // A clock that runs 25 times faster than the wall clock reads fractions.
+  const clock = createManualClock(1_796_000_475_666.9016);
+  const h = setup({ clock });
+  await seedConversation(h);
+  await clock.advance(0.37);
+  const sent = await h.call("POST", "/conversations/c1/messages", [
+    { type: "UserMessage", sender: "alice", text: "hi" },
+  ]);
+  await clock.advance(1.25);
+  const id = sent.body[0].id;
+  await h.call("PUT", `/conversations/c1/messages/${id}`, { text: "edited" });
+  const imported = await h.call("POST", "/import/conversations/c1/messages", [
+    {
+      type: "UserMessage",
+      sender: "bob",
+      text: "old",
+      timestamp: 500.75,
+      readBy: [],
+    },
+  ]);
+  assert.equal(imported.status, 200, JSON.stringify(imported.body));
+  await h.call("POST", "/conversations/c1/notifications", {
+    channels: ["email"],
+  });
+  const answered = [
+    (await h.call("GET", "/users/alice")).body.createdAt,
+    (await h.call("GET", "/conversations/c1")).body.createdAt,
+    (await h.call("GET", "/conversations/c1")).body.lastMessage.createdAt,
+    ...(await h.call("GET", "/conversations/c1/messages")).body.data
+      .flatMap((m: Message) => [m.createdAt, m.editedAt ?? 0]),
+  ];
+  const stored = [
+    ...h.emu.store.users().map((u) => u.createdAt),
+    ...h.emu.store.messages().flatMap((m) => [m.createdAt, m.editedAt ?? 0]),
+    ...h.emu.store.notifications().map((n) => n.createdAt),
+  ];
+  for (const t of [...answered, ...stored]) {
+    assert.ok(Number.isInteger(t), `not a whole millisecond: ${t}`);
+  }
+  assert.equal(answered[0], 1_796_000_475_666);
+  assert.ok(answered.includes(1_796_000_475_668), "edited at 667.27 + 1.25");
+  assert.ok(stored.includes(500), "an imported 500.75");
+});
