@@ -1,8 +1,9 @@
 /**
- * Serves the TalkJS emulator on a loopback port, so curl and other languages
- * can use it: `deno task emulator [--port 8787] [--app-id tEmulator]
- * [--secret-key sk_test_emulator] [--no-rate-limit]`. `--port 0` picks a free
- * port. Environment: `PORT`, `EMULATOR_APP_ID`, `EMULATOR_SECRET_KEY`.
+ * Serves the TalkJS emulator on a loopback port, so curl, other languages and
+ * anything that reads `TALKJS_BASE_URL` can use it: `deno task emulator
+ * [--port 8787] [--app-id tEmulator] [--secret-key sk_test_emulator]
+ * [--seed N] [--no-rate-limit]`. `--port 0` picks a free port. Environment:
+ * `PORT`, `EMULATOR_APP_ID`, `EMULATOR_SECRET_KEY`. `--help` says it all.
  *
  * It prints its key, so it never reads `TALKJS_SECRET_KEY` (the variable of a
  * real app, the demo's) and refuses a live key (`sk_live_…`) from anywhere.
@@ -11,10 +12,40 @@
  */
 import { createEmulator } from "../testing.ts";
 
+const RATE_LIMIT =
+  "TalkJS's: a burst of 500, 100 more held, then 9 requests/s; beyond, 429";
+
+const HELP = `Usage: deno task emulator [options]
+
+Serves an in-memory TalkJS REST API on 127.0.0.1 (users, conversations,
+participants, messages, files, batch), for curl, other languages, and
+anything that reads TALKJS_BASE_URL: the demo, the examples, talkjs().
+
+Options:
+  --port N          the port, 0 for a free one (default 8787, or PORT)
+  --app-id ID       the app ID in every path (default tEmulator, or EMULATOR_APP_ID)
+  --secret-key KEY  a test key, used as a bearer token or to sign app tokens
+                    (default sk_test_emulator, or EMULATOR_SECRET_KEY)
+  --seed N          seeds message IDs: the same calls give the same IDs
+                    on every run (default 20251125)
+  --no-rate-limit   never answer 429
+  -h, --help        this help
+
+Rate limit, per app: TalkJS's. A burst of 500 requests, 100 more held in a
+queue until capacity refills, then 9 requests/s; beyond that, a 429 with
+Retry-After. Only authenticated requests for its own app ID count.
+
+It never reads TALKJS_APP_ID or TALKJS_SECRET_KEY (a real app's), and refuses
+a live key (sk_live_…): it prints its key. Data lives in memory until it stops.`;
+
+/** One line on stderr and exit 2: a bad flag or value. */
 function usage(message: string): never {
   // A live key typed into the wrong flag is not echoed back either.
-  console.error(`${message.replace(/sk_live_\w*/g, "sk_live_…")}
-Usage: deno task emulator [--port 8787] [--app-id ID] [--secret-key KEY] [--no-rate-limit]`);
+  console.error(
+    `${
+      message.replace(/sk_live_\w*/g, "sk_live_…")
+    } (see deno task emulator --help)`,
+  );
   Deno.exit(2);
 }
 
@@ -22,17 +53,22 @@ function parseArgs(args: string[]): {
   port: number;
   appId?: string;
   secretKey?: string;
+  seed?: number;
   rateLimit: boolean;
 } {
   const values: Record<string, string> = {};
   let rateLimit = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === "--help" || arg === "-h") {
+      console.log(HELP);
+      Deno.exit(0);
+    }
     if (arg === "--no-rate-limit") {
       rateLimit = false;
       continue;
     }
-    const m = /^--(port|app-id|secret-key)(?:=(.*))?$/.exec(arg);
+    const m = /^--(port|app-id|secret-key|seed)(?:=(.*))?$/.exec(arg);
     if (!m) usage(`Unknown argument: ${arg}`);
     const value = m[2] ?? args[++i];
     if (value === undefined) usage(`Missing value for --${m[1]}`);
@@ -42,7 +78,13 @@ function parseArgs(args: string[]): {
     Deno.env.get(name) || undefined;
   const rawPort = values.port ?? env("PORT") ?? "8787";
   const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) usage(`Bad port: ${rawPort}`);
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    usage(`Bad port: ${rawPort} is not a number from 0 to 65535`);
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !/^-?\d+$/.test(values.seed!.trim())) {
+    usage(`Bad seed: ${values.seed} is not an integer`);
+  }
   const appId = values["app-id"] ?? env("EMULATOR_APP_ID");
   const secretKey = values["secret-key"] ?? env("EMULATOR_SECRET_KEY");
   if (secretKey?.startsWith("sk_live_")) {
@@ -56,16 +98,23 @@ function parseArgs(args: string[]): {
     rateLimit,
     ...(appId === undefined ? {} : { appId }),
     ...(secretKey === undefined ? {} : { secretKey }),
+    ...(seed === undefined ? {} : { seed }),
   };
 }
 
 if (import.meta.main) {
-  const { port, appId, secretKey, rateLimit } = parseArgs(Deno.args);
-  const emu = createEmulator({
-    ...(appId === undefined ? {} : { appId }),
-    ...(secretKey === undefined ? {} : { secretKey }),
-    ...(rateLimit ? {} : { rateLimit: false }),
-  });
+  const { port, appId, secretKey, seed, rateLimit } = parseArgs(Deno.args);
+  let emu;
+  try {
+    emu = createEmulator({
+      ...(appId === undefined ? {} : { appId }),
+      ...(secretKey === undefined ? {} : { secretKey }),
+      ...(seed === undefined ? {} : { seed }),
+      ...(rateLimit ? {} : { rateLimit: false }),
+    });
+  } catch (error) {
+    usage((error as Error).message);
+  }
   Deno.serve({
     hostname: "127.0.0.1",
     port,
@@ -75,6 +124,11 @@ if (import.meta.main) {
   app ID:     ${emu.appId}
   secret key: ${emu.secretKey}   (a test key: accepted as a bearer token, or sign app tokens with it)
   base URL:   ${base}   (createClient({ baseUrl: "${base}", appId, secretKey }))
+  rate limit: ${rateLimit ? RATE_LIMIT : "none (--no-rate-limit)"}
+  options:    deno task emulator --help
+
+Point the demo, the examples or your own code at it:
+  export TALKJS_APP_ID=${emu.appId} TALKJS_SECRET_KEY=${emu.secretKey} TALKJS_BASE_URL=${base}
 
 Try:
   curl -X PUT ${base}/v1/${emu.appId}/users/alice \\

@@ -1981,3 +1981,78 @@ Deno.test("createEmulator() stores and answers whole milliseconds whatever its c
   assert.ok(answered.includes(1_796_000_475_668), "edited at 667.27 + 1.25");
   assert.ok(stored.includes(500), "an imported 500.75");
 });
+
+Deno.test("bin/emulator.ts --help prints usage and exits 0; a bad flag is one line and exit 2", async () => {
+  const run = async (...args: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        new URL("../bin/emulator.ts", import.meta.url).pathname,
+        ...args,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  };
+  for (const flag of ["--help", "-h"]) {
+    const help = await run("--port", "0", flag);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: deno task emulator/);
+    for (
+      const option of [
+        "--port",
+        "--app-id",
+        "--secret-key",
+        "--seed",
+        "--no-rate-limit",
+        "EMULATOR_SECRET_KEY",
+        "9 requests/s",
+      ]
+    ) assert.ok(help.stdout.includes(option), option);
+    assert.equal(help.stderr, "");
+  }
+  for (
+    const [args, message] of [
+      [["--bogus"], /^Unknown argument: --bogus/],
+      [["--port=abc"], /^Bad port: abc is not a number/],
+      [["--port"], /^Missing value for --port/],
+      [["--seed", "1.5"], /^Bad seed: 1\.5 is not an integer/],
+      [["--app-id", "a/b"], /'appId' must be/],
+    ] as [string[], RegExp][]
+  ) {
+    const bad = await run(...args);
+    assert.equal(bad.code, 2, args.join(" "));
+    assert.match(bad.stderr, message);
+    assert.match(bad.stderr, /\(see deno task emulator --help\)\n$/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    assert.equal(bad.stdout, "");
+  }
+});
+
+Deno.test("bin/emulator.ts prints its rate limit and how to point TALKJS_BASE_URL at it", async () => {
+  const bin = startBin(["--seed", "7"]);
+  try {
+    const { out, base } = await bin.listening;
+    assert.ok(base, out);
+    assert.match(out, /rate limit: +TalkJS's: a burst of 500, 100 more held/);
+    assert.ok(
+      out.includes(
+        `export TALKJS_APP_ID=tEmulator TALKJS_SECRET_KEY=sk_test_emulator TALKJS_BASE_URL=${base}`,
+      ),
+      out,
+    );
+  } finally {
+    await bin.stop();
+  }
+  const free = startBin(["--no-rate-limit"]);
+  try {
+    assert.match((await free.listening).out, /rate limit: +none/);
+  } finally {
+    await free.stop();
+  }
+});
