@@ -73,10 +73,11 @@ export interface ClientOptions {
   /** Your TalkJS secret key. It signs tokens and never appears in an error, log line or `toString()`. */
   secretKey: string;
   /**
-   * Where the API lives; the emulator's `baseUrl` in tests.
+   * Where the API lives; the emulator's `baseUrl` in tests. `undefined` is
+   * the default, so `baseUrl: process.env.TALKJS_BASE_URL` works.
    * @default {"https://api.talkjs.com"}
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * `"token"` signs a fresh HS256 app token per request; `"secret-key"` sends
    * the secret key itself (TalkJS's legacy scheme).
