@@ -1,20 +1,10 @@
 // The demo (examples/export.ts) as a user runs it: a subprocess, its files and what it prints.
 import assert from "node:assert/strict";
 import { createClient } from "../mod.ts";
+import { cleanEnv, startEmulator } from "./_served.ts";
 
 const decoder = new TextDecoder();
 const KINDS = ["users", "conversations", "messages"] as const;
-
-/** The environment without a real app's variables, plus `extra`. */
-function environment(extra: Record<string, string> = {}) {
-  const env = { ...Deno.env.toObject(), ...extra };
-  for (
-    const name of ["TALKJS_APP_ID", "TALKJS_SECRET_KEY", "TALKJS_BASE_URL"]
-  ) {
-    if (!(name in extra)) delete env[name];
-  }
-  return env;
-}
 
 function command(
   args: string[],
@@ -30,7 +20,7 @@ function command(
       "examples/export.ts",
       ...args,
     ],
-    env: environment(env),
+    env: cleanEnv(env),
     clearEnv: true,
     stdin: "null",
     stdout: "piped",
@@ -344,35 +334,10 @@ Deno.test("the demo --help prints usage and exits 0; a bad flag is one line and 
 });
 
 Deno.test("the demo exports the app TALKJS_BASE_URL points at: deno task emulator", async () => {
-  const emulator = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      "bin/emulator.ts",
-      "--port",
-      "0",
-    ],
-    env: environment(),
-    clearEnv: true,
-    stdout: "piped",
-    stderr: "null",
-  }).spawn();
+  await using emulator = await startEmulator();
+  const base = emulator.match;
   const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
   try {
-    const reader = emulator.stdout.pipeThrough(new TextDecoderStream())
-      .getReader();
-    let banner = "";
-    const deadline = setTimeout(() => emulator.kill("SIGKILL"), 20_000);
-    while (!/listening on (\S+)/.test(banner)) {
-      const { value, done } = await reader.read();
-      if (done) throw new Error(`the emulator did not start: ${banner}`);
-      banner += value;
-    }
-    clearTimeout(deadline);
-    reader.releaseLock();
-    emulator.stdout.cancel().catch(() => {});
-    const base = /listening on (\S+)/.exec(banner)![1]!;
     const talk = createClient({
       appId: "tEmulator",
       secretKey: "sk_test_emulator",
@@ -406,8 +371,6 @@ Deno.test("the demo exports the app TALKJS_BASE_URL points at: deno task emulato
       ["Hello", "Hi"],
     );
   } finally {
-    emulator.kill("SIGTERM");
-    await emulator.status;
     await Deno.remove(out, { recursive: true });
   }
 });
