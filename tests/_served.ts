@@ -31,9 +31,11 @@ export async function startServed(
   args: string[],
   ready: RegExp,
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<Served> {
   const child = new Deno.Command(Deno.execPath(), {
     args,
+    ...(cwd === undefined ? {} : { cwd }),
     env: cleanEnv(env),
     clearEnv: true,
     stdin: "null",
