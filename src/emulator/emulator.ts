@@ -396,7 +396,7 @@ function authFailure(code: string | undefined): string {
  * without a valid token is a 401 that costs no rate-limit budget and leaves
  * no state behind, and a body over 5 MB is a 413, read no further.
  *
- * @param options App ID, secret key, rate limit and clock.
+ * @param options App ID, secret key, rate limit, clock and seed.
  * @returns The emulator.
  *
  * @example Send a message and list it
