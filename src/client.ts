@@ -5,7 +5,12 @@ import {
   TalkJsTimeoutError,
 } from "./errors.ts";
 import { createLimiter, type Limiter } from "./limiter.ts";
-import { isRetryableError, type RetryOptions, withRetry } from "./retry.ts";
+import {
+  isRetryableError,
+  type RetryContext,
+  type RetryOptions,
+  withRetry,
+} from "./retry.ts";
 import {
   fail,
   isPositiveFinite,
@@ -68,10 +73,11 @@ export interface ClientOptions {
   /** Your TalkJS secret key. It signs tokens and never appears in an error, log line or `toString()`. */
   secretKey: string;
   /**
-   * Where the API lives; the emulator's `baseUrl` in tests.
+   * Where the API lives; the emulator's `baseUrl` in tests. `undefined` is
+   * the default, so `baseUrl: process.env.TALKJS_BASE_URL` works.
    * @default {"https://api.talkjs.com"}
    */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /**
    * `"token"` signs a fresh HS256 app token per request; `"secret-key"` sends
    * the secret key itself (TalkJS's legacy scheme).
@@ -112,6 +118,47 @@ export interface ClientOptions {
   clock?: Clock;
   /** Sent as `TalkJS-REST-Version`, e.g. `"2021-02-09"`. */
   apiVersion?: string;
+  /**
+   * Called as each attempt (a retry too) is sent, after its wait in the
+   * limiter. For logs and metrics: a hook that throws is reported once to
+   * `console.error` and otherwise ignored.
+   */
+  onRequest?: (info: RequestInfo) => void;
+  /** Called as each attempt ends, answered or not. Never holds a token, the key or a body. */
+  onResponse?: (info: ResponseInfo) => void;
+}
+
+/** What {@linkcode ClientOptions.onRequest} is told about an attempt as it is sent. */
+export interface RequestInfo {
+  /** The HTTP method. */
+  method: HttpMethod;
+  /** The path and query, as in errors: `/v1/{appId}/users/u1`. */
+  path: string;
+  /** 1 for the first attempt of a call, 2 for its first retry. */
+  attempt: number;
+  /** Milliseconds the attempt waited in the limiter before it was sent. */
+  queuedMs: number;
+}
+
+/** What {@linkcode ClientOptions.onResponse} is told about an attempt once it ended. */
+export interface ResponseInfo {
+  /** The HTTP method. */
+  method: HttpMethod;
+  /** The path and query, as in errors: `/v1/{appId}/users/u1`. */
+  path: string;
+  /** 1 for the first attempt of a call, 2 for its first retry. */
+  attempt: number;
+  /** The answer's status; absent when there was no answer (a network failure, a timeout, an abort). */
+  status?: number;
+  /**
+   * Why an attempt without an answer failed: a `TalkJsNetworkError`, a
+   * `TalkJsTimeoutError`, or the caller's abort reason.
+   */
+  error?: unknown;
+  /** Milliseconds from sending to the end of the answer's body (or the failure). */
+  durationMs: number;
+  /** The answer's `Retry-After`, in milliseconds. */
+  retryAfterMs?: number;
 }
 
 /** Options of {@linkcode TalkJsClient.batch}. */
@@ -257,6 +304,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     limiter: limiterOption,
     clock = systemClock,
     apiVersion,
+    onRequest,
+    onResponse,
   } = options;
   // Checked as a path segment: ".." would take every request outside /v1.
   const appPath = encodeSegment(what, "appId", appId);
@@ -311,6 +360,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     RangeError,
   );
   requireFunction(what, "fetch", fetchFn);
+  requireFunction(what, "onRequest", onRequest, true);
+  requireFunction(what, "onResponse", onResponse, true);
   requireNumber(
     what,
     "timeoutMs",
@@ -354,6 +405,25 @@ export function createClient(options: ClientOptions): TalkJsClient {
     signJwt(appId, secretKey, clock.now(), tokenTtlSeconds).catch(() => {});
   }
 
+  let hookFailed = false;
+  const report = (error: unknown) => {
+    if (hookFailed) return;
+    hookFailed = true;
+    console.error(
+      "talkjs-rest: a request hook threw (reported once, ignored):",
+      error,
+    );
+  };
+  /** Calls a hook; whatever it throws (or rejects with) never reaches the request. */
+  function emit<T>(hook: ((info: T) => void) | undefined, info: T): void {
+    try {
+      const result: unknown = hook?.(info);
+      if (result instanceof Promise) result.catch(report);
+    } catch (error) {
+      report(error);
+    }
+  }
+
   const sign = (): Promise<string> =>
     auth === "token"
       ? signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
@@ -366,6 +436,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     body: string | FormData | undefined,
     signal: AbortSignal | undefined,
     token: string,
+    attemptNo: number,
+    queuedMs: number,
   ): Promise<unknown> {
     const headers: Record<string, string> = {
       "Authorization": `Bearer ${token}`,
@@ -383,6 +455,10 @@ export function createClient(options: ClientOptions): TalkJsClient {
     if (signal?.aborted) onAbort();
     const timer = new AbortController();
     let timedOut = false;
+    const event = { method, path, attempt: attemptNo };
+    const answer: Partial<ResponseInfo> = {};
+    emit(onRequest, { ...event, queuedMs });
+    const sentAt = clock.now();
     clock.sleep(timeoutMs, timer.signal).then(() => {
       timedOut = true;
       controller.abort(new DOMException("timed out", "TimeoutError"));
@@ -417,12 +493,14 @@ export function createClient(options: ClientOptions): TalkJsClient {
         );
       }
       const { status } = response;
+      answer.status = status;
       if (status !== 200) {
         text = redact(text, [secretKey, token]);
         const retryAfterMs = parseRetryAfter(
           response.headers.get("retry-after"),
           clock.now(),
         );
+        if (retryAfterMs !== undefined) answer.retryAfterMs = retryAfterMs;
         // A /batch 429 is about /batch's own 1/s limit, not the app's budget;
         // a Retry-After beyond a minute is not allowed to freeze the client.
         if (status === 429 && limiter && path !== prefix + "/batch") {
@@ -456,9 +534,18 @@ export function createClient(options: ClientOptions): TalkJsClient {
           body: redact(text, [secretKey, token]).slice(0, 2000),
         });
       }
+    } catch (error) {
+      // An answer's error holds its body: the status says enough.
+      if (answer.status === undefined) answer.error = error;
+      throw error;
     } finally {
       timer.abort();
       signal?.removeEventListener("abort", onAbort);
+      emit(onResponse, {
+        ...event,
+        ...answer,
+        durationMs: clock.now() - sentAt,
+      });
     }
   }
 
@@ -514,10 +601,23 @@ export function createClient(options: ClientOptions): TalkJsClient {
         fail(what, "signal", "an AbortSignal", signal);
       }
       const url = base.origin + path;
-      const once = (ctx: { signal?: AbortSignal }) => {
+      const once = (ctx: Partial<RetryContext>) => {
         const s = ctx.signal ?? signal;
-        const run = async () =>
-          attempt(method, url, path, payload, s, await sign());
+        const queuedAt = clock.now();
+        const run = async () => {
+          const queuedMs = clock.now() - queuedAt;
+          const token = await sign();
+          return attempt(
+            method,
+            url,
+            path,
+            payload,
+            s,
+            token,
+            ctx.attempt ?? 1,
+            queuedMs,
+          );
+        };
         const limited = () => limiter ? limiter.schedule(run, s) : run();
         return pace ? pace.schedule(limited, s) : limited();
       };

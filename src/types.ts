@@ -578,6 +578,12 @@ export interface ListParams {
   signal?: AbortSignal;
 }
 
+/** Options of a single call: `talk.messages.get(cid, mid, { signal })`. */
+export interface CallOptions {
+  /** Aborts the call, its retries and its waits. */
+  signal?: AbortSignal;
+}
+
 /**
  * A list endpoint as a function: `(params) => Promise<Page<T>>`, with the
  * largest `limit` it accepts. `paginate` and `listAll` take any such function.

@@ -285,6 +285,135 @@ Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async
   }
 });
 
+/** Runs `fn` with these environment variables set (`undefined`: unset), then restores them. */
+async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const saved = Object.fromEntries(
+    Object.keys(vars).map((name) => [name, Deno.env.get(name)]),
+  );
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BASE_URL from the environment", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const urls: string[] = [];
+  const app = new Hono()
+    .use(
+      "/api/*",
+      talkjs({
+        // Any host reaches the in-process emulator: the URL shows the base.
+        fetch: (input, init) => {
+          urls.push(String(input instanceof Request ? input.url : input));
+          return emu.fetch(input, init);
+        },
+      }),
+    )
+    .put("/api/users/:id", async (c) => {
+      await c.var.talkjs.users.put(c.req.param("id"), { name: "Env" });
+      return c.json(await c.var.talkjs.users.get(c.req.param("id")));
+    });
+  const serve = (req: Request) =>
+    // As Deno.serve calls it: c.env is the serve info, no bindings.
+    app.fetch(req, { remoteAddr: { transport: "tcp" } });
+  await withEnv({
+    TALKJS_APP_ID: emu.appId,
+    TALKJS_SECRET_KEY: emu.secretKey,
+    TALKJS_BASE_URL: "http://from-env.test",
+  }, async () => {
+    const res = await serve(
+      new Request("http://app/api/users/alice", { method: "PUT" }),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await res.json()).name, "Env");
+    assert.equal(emu.store.user("alice")?.name, "Env");
+    assert.ok(
+      urls.every((u) =>
+        u.startsWith(`http://from-env.test/v1/${emu.appId}/users/alice`)
+      ),
+      urls.join(" "),
+    );
+  });
+  // A bad TALKJS_BASE_URL is a 500 naming it, never a crash.
+  await withEnv({
+    TALKJS_APP_ID: emu.appId,
+    TALKJS_SECRET_KEY: emu.secretKey,
+    TALKJS_BASE_URL: "not a url",
+  }, async () => {
+    const res = await serve(
+      new Request("http://app/api/users/bob", { method: "PUT" }),
+    );
+    assert.equal(res.status, 500);
+    assert.match((await res.json()).error, /'baseUrl' must be an absolute URL/);
+  });
+  // Unset again: not configured, naming the variables.
+  await withEnv({
+    TALKJS_APP_ID: undefined,
+    TALKJS_SECRET_KEY: undefined,
+    TALKJS_BASE_URL: undefined,
+  }, async () => {
+    const res = await capturingErrors(() =>
+      serve(new Request("http://app/api/users/carol", { method: "PUT" }))
+    );
+    assert.equal(res.status, 500);
+    assert.match(
+      (await res.json()).error,
+      /TALKJS_APP_ID and TALKJS_SECRET_KEY/,
+    );
+  });
+});
+
+Deno.test("talkjs() and talkjsUserToken() take options first, then bindings, then the environment", async () => {
+  await withEnv({
+    TALKJS_APP_ID: "tFromEnv",
+    TALKJS_SECRET_KEY: "sk_test_from_env",
+    TALKJS_BASE_URL: undefined,
+  }, async () => {
+    const seen: string[] = [];
+    const app = new Hono()
+      .use(
+        "*",
+        talkjs({
+          fetch: (input) => {
+            seen.push(new URL(String(input)).pathname);
+            return Promise.resolve(Response.json({ id: "u" }));
+          },
+          limiter: false,
+        }),
+      )
+      .get("/users", async (c) => c.json(await c.var.talkjs.users.get("u")))
+      .get(
+        "/token",
+        talkjsUserToken({ userId: () => "alice" }),
+      );
+    await app.request("/users");
+    await app.request("/users", {}, { TALKJS_APP_ID: "tFromBinding" });
+    assert.deepEqual(seen, [
+      "/v1/tFromEnv/users/u",
+      "/v1/tFromBinding/users/u",
+    ]);
+    const res = await app.request("/token");
+    assert.equal(res.status, 200);
+    const { payload } = await jwtVerify(
+      (await res.json()).token,
+      encoder.encode("sk_test_from_env"),
+    );
+    assert.equal(payload.iss, "tFromEnv");
+  });
+});
+
 // ---------------------------------------------------------------- talkjsWebhook()
 
 const NOW_MS = 1_700_000_000_000;

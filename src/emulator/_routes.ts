@@ -804,7 +804,7 @@ export function createRouter(deps: RouterDeps): Router {
           custom: { ...(item.custom as Record<string, string> | undefined) },
           attachment: attachment(item),
           origin: "import",
-          createdAt: item.timestamp as number,
+          createdAt: Math.floor(item.timestamp as number),
         }),
       );
     }

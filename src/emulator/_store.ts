@@ -6,6 +6,7 @@ import type {
   User,
 } from "../types.ts";
 import { createSortedIndex, type SortedIndex } from "./_index.ts";
+import { createRandom } from "./_random.ts";
 import type { EmulatorNotification } from "./emulator.ts";
 
 /** @internal A participation as stored: PATCH may set `access: "None"`. */
@@ -86,8 +87,11 @@ export interface Store {
   reset(): void;
 }
 
-/** @internal Creates an empty store. */
-export function createStore(): Store {
+/**
+ * @internal Creates an empty store whose message IDs come from `seed`: the
+ * same calls give the same IDs on every run.
+ */
+export function createStore(seed: number): Store {
   const users = new Map<string, User>();
   const userIndex = createSortedIndex();
   const conversations = new Map<string, ConversationRecord>();
@@ -99,6 +103,7 @@ export function createStore(): Store {
   const presences = new Map<string, StoredPresence>();
   let seq = 0;
   let messageCounter = 0;
+  let random = createRandom(seed);
 
   /** Whether a message from someone else lacks `userId` in its readBy. */
   function isUnread(conv: ConversationRecord, userId: string): boolean {
@@ -127,10 +132,10 @@ export function createStore(): Store {
     presences,
     nextSeq: () => ++seq,
     newMessageId() {
-      // Sortable and unique per emulator, with a random tail so IDs look
-      // opaque like TalkJS's and never collide across emulators.
+      // Sortable and unique per emulator, with a seeded tail so IDs look
+      // opaque like TalkJS's and are the same on every run.
       messageCounter++;
-      const tail = crypto.getRandomValues(new Uint32Array(1))[0]!.toString(36);
+      const tail = Math.floor(random() * 2 ** 32).toString(36);
       return `msg_${messageCounter.toString(36).padStart(6, "0")}${tail}`;
     },
     createConversation(id, createdAt) {
@@ -226,6 +231,7 @@ export function createStore(): Store {
       presences.clear();
       seq = 0;
       messageCounter = 0;
+      random = createRandom(seed);
     },
   };
 }

@@ -89,9 +89,17 @@ export interface EmulatorOptions {
   /**
    * Where time comes from: token expiry, `createdAt`, rate-limit refills and
    * waits, injected delays. Use `createManualClock()` to drive it in tests.
+   * Every time the emulator stores or answers is a whole number of
+   * milliseconds (rounded down), whatever the clock answers.
    * @default {systemClock}
    */
   clock?: Clock;
+  /**
+   * Seeds the message IDs (`msg_…`): the same calls, in the same order, give
+   * the same IDs on every run. `reset()` starts the sequence again.
+   * @default {20251125}
+   */
+  seed?: number;
   /**
    * The app's default API version, as TalkJS's dashboard sets it per app. A
    * request's `TalkJS-REST-Version` header, and a `/batch` operation's
@@ -401,7 +409,7 @@ function authFailure(code: string | undefined): string {
  * without a valid token is a 401 that costs no rate-limit budget and leaves
  * no state behind, and a body over 5 MB is a 413, read no further.
  *
- * @param options App ID, secret key, rate limit and clock.
+ * @param options App ID, secret key, rate limit, clock and seed.
  * @returns The emulator.
  *
  * @example Send a message and list it
@@ -432,6 +440,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     rateLimit = DEFAULT_RATE_LIMIT,
     clock = systemClock,
     apiVersion = LATEST_API_VERSION,
+    seed = 20251125,
   } = options;
   const webhookOptions = resolveWebhookOptions(options.webhooks);
   requireOption(
@@ -445,6 +454,12 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     "appId",
     "a non-empty string without / ? #",
     appId,
+  );
+  requireOption(
+    Number.isSafeInteger(seed),
+    "seed",
+    "an integer",
+    seed,
   );
   requireOption(
     typeof secretKey === "string" && secretKey.length > 0,
@@ -477,7 +492,7 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   }
 
   const key = new TextEncoder().encode(secretKey);
-  const store = createStore();
+  const store = createStore(seed);
   const faults = createFaultQueue();
   const stats: EmulatorStats = { requests: 0, rateLimited: 0, byRoute: {} };
   let lastBatchAt: number | undefined;
@@ -491,7 +506,11 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
   const baseUrl = "http://emulator.talkjs.test";
   const router = createRouter({
     store,
-    clock,
+    // Times stored and answered are whole milliseconds, whatever the clock.
+    clock: {
+      now: () => Math.floor(clock.now()),
+      sleep: (ms, signal) => clock.sleep(ms, signal),
+    },
     appId,
     baseUrl,
     webhooks: events.emitter,

@@ -1,4 +1,5 @@
 import type { Context } from "hono";
+import { env } from "hono/adapter";
 import type { TalkJsSetting } from "./talkjs.ts";
 
 /**
@@ -6,19 +7,43 @@ import type { TalkJsSetting } from "./talkjs.ts";
  * `Deno.serve` it is the serve info, under Node the raw request pair, and
  * `c.env` itself may be missing.
  */
-function readBinding(c: Context, name: string): unknown {
+function readBinding(source: unknown, name: string): unknown {
   try {
-    const env: unknown = c.env;
-    if (typeof env !== "object" || env === null) return undefined;
-    return (env as Record<string, unknown>)[name];
+    if (typeof source !== "object" || source === null) return undefined;
+    return (source as Record<string, unknown>)[name];
   } catch {
+    return undefined;
+  }
+}
+
+let envUnreadable = false;
+
+/**
+ * The runtime's environment through Hono's adapter: Workers bindings,
+ * `Deno.env`, `process.env`, Bun's env. Deno without `--allow-env` refuses:
+ * said once on the console, and read as empty.
+ */
+function runtimeEnv(c: Context): unknown {
+  try {
+    return env(c);
+  } catch (error) {
+    if (!envUnreadable) {
+      envUnreadable = true;
+      console.error(
+        `talkjs-rest: cannot read the environment for TALKJS_* settings (${
+          (error as Error)?.message
+        }); allow it (deno run --allow-env) or pass the settings as options`,
+      );
+    }
     return undefined;
   }
 }
 
 /**
  * Resolves a setting: the option (a string, or a function of `c`), else the
- * binding `name` on `c.env`. Answers a non-empty string or `undefined`.
+ * binding `name` on `c.env` (also what `app.request(path, init, env)` passes),
+ * else the variable `name` of the runtime's environment (`env(c)` of
+ * `hono/adapter`). Answers a non-empty string or `undefined`.
  */
 export async function resolveSetting(
   c: Context,
@@ -29,7 +54,10 @@ export async function resolveSetting(
     ? await setting(c)
     : setting;
   if (value === undefined || value === null || value === "") {
-    value = readBinding(c, name);
+    value = readBinding(c.env, name);
+  }
+  if (value === undefined || value === null || value === "") {
+    value = readBinding(runtimeEnv(c), name);
   }
   return typeof value === "string" && value !== "" ? value : undefined;
 }

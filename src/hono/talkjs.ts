@@ -11,7 +11,9 @@ import { resolveSetting } from "./_config.ts";
 /**
  * A setting the middleware reads per request: a string, or a function of the
  * Hono context (sync or async), e.g. `(c) => c.env.MY_TALKJS_KEY`. When it is
- * absent or gives nothing, the matching Workers binding on `c.env` is used.
+ * absent or gives nothing, the matching variable is used: a Workers binding
+ * on `c.env`, else the runtime's environment (`env(c)` of `hono/adapter`:
+ * `Deno.env`, `process.env`, Bun's).
  */
 // deno-lint-ignore no-explicit-any
 export type TalkJsSetting<E extends Env = any> =
@@ -20,12 +22,20 @@ export type TalkJsSetting<E extends Env = any> =
     c: Context<E>,
   ) => string | undefined | null | Promise<string | undefined | null>);
 
-/** The Workers bindings the middlewares fall back to; add them to your app's `Bindings`. */
+/**
+ * The variables the middlewares fall back to, as Workers bindings or
+ * environment variables; add them to your app's `Bindings`.
+ */
 export interface TalkJsBindings {
   /** Your TalkJS app ID. */
   TALKJS_APP_ID?: string;
-  /** Your TalkJS secret key (a secret binding: `wrangler secret put TALKJS_SECRET_KEY`). */
+  /**
+   * Your TalkJS secret key: locally in `.dev.vars` (what `wrangler dev`
+   * reads), deployed as a secret (`wrangler secret put TALKJS_SECRET_KEY`).
+   */
   TALKJS_SECRET_KEY?: string;
+  /** Where TalkJS is, e.g. `http://127.0.0.1:8787` for `deno task emulator`; {@linkcode talkjs} only. */
+  TALKJS_BASE_URL?: string;
 }
 
 /** What {@linkcode talkjs} puts on `c.var`. */
@@ -51,14 +61,19 @@ export interface TalkJsMiddlewareOptions<E extends Env = any>
   extends Omit<ClientOptions, "appId" | "secretKey"> {
   /**
    * Your TalkJS app ID, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_APP_ID}
+   * @default {TALKJS_APP_ID}
    */
   appId?: TalkJsSetting<E>;
   /**
    * Your TalkJS secret key, or a function of `c` that finds it. Never logged.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secretKey?: TalkJsSetting<E>;
+  /**
+   * Where TalkJS is; `undefined` reads the environment.
+   * @default {TALKJS_BASE_URL, else "https://api.talkjs.com"}
+   */
+  baseUrl?: string | undefined;
   /**
    * Where each app ID's limiter keeps its budget, so that every isolate of
    * the app shares it: `kvStore(await Deno.openKv())` on Deno Deploy, a
@@ -95,11 +110,12 @@ function limiterFor(
 }
 
 const TALKJS_NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjs()";
+  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (environment variables or Workers bindings) or pass appId/secretKey to talkjs()";
 
 interface CachedClient {
-  // Held only to notice a rotated key; never exposed or logged.
+  // Held only to notice a rotated key or a moved base URL; never exposed or logged.
   secretKey: string;
+  baseUrl: string | undefined;
   client: TalkJsClient;
 }
 
@@ -107,10 +123,13 @@ interface CachedClient {
  * Hono middleware that puts a ready TalkJS client on `c.var.talkjs`.
  *
  * The app ID and secret key come from the options (strings, or functions of
- * `c`), else from the Workers bindings `c.env.TALKJS_APP_ID` and
- * `c.env.TALKJS_SECRET_KEY`. On Deno, Bun and Node, `c.env` holds no bindings:
- * pass them in the options. Without them the request is answered with a 500
- * and a JSON `{ error }` naming what to set; nothing throws.
+ * `c`), else from `TALKJS_APP_ID` and `TALKJS_SECRET_KEY`, and the base URL
+ * from the `baseUrl` option, else `TALKJS_BASE_URL` (so that one variable
+ * points the app at `deno task emulator`), else TalkJS. The variables are
+ * Workers bindings on `c.env`, else the runtime's environment, read through
+ * Hono's `env(c)` (`Deno.env`, `process.env`, Bun's). Without an app ID and
+ * key the request is answered with a 500 and a JSON `{ error }` naming what
+ * to set; so is a bad `TALKJS_BASE_URL`; nothing throws.
  *
  * Each middleware keeps one client per app ID, created on first use and reused
  * by every later request in the isolate, so all of them share its limiter.
@@ -182,6 +201,8 @@ export function talkjs<E extends Env = any>(
       secretKeySetting,
       "TALKJS_SECRET_KEY",
     );
+    const baseUrl = clientOptions.baseUrl ??
+      await resolveSetting(c, undefined, "TALKJS_BASE_URL");
     if (appId === undefined || secretKey === undefined) {
       if (!warned) {
         warned = true;
@@ -191,17 +212,27 @@ export function talkjs<E extends Env = any>(
     }
     // No await between this lookup and the set: concurrent first requests share one client.
     let cached = clients.get(appId);
-    if (cached === undefined || cached.secretKey !== secretKey) {
-      cached = {
-        secretKey,
-        client: createClient({
+    if (
+      cached === undefined || cached.secretKey !== secretKey ||
+      cached.baseUrl !== baseUrl
+    ) {
+      let client: TalkJsClient;
+      try {
+        client = createClient({
           ...clientOptions,
+          ...(baseUrl === undefined ? {} : { baseUrl }),
           appId,
           secretKey,
           limiter: clientOptions.limiter ??
             limiterFor(appId, store, clientOptions.clock),
-        }),
-      };
+        });
+      } catch (error) {
+        // A bad TALKJS_APP_ID or TALKJS_BASE_URL (the key is never shown).
+        return c.json({
+          error: `TalkJS is misconfigured: ${(error as Error).message}`,
+        }, 500);
+      }
+      cached = { secretKey, baseUrl, client };
       clients.set(appId, cached);
     }
     c.set("talkjs", cached.client);

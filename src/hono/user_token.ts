@@ -17,12 +17,12 @@ export interface TalkJsUserTokenOptions<E extends Env = any> {
   ) => string | undefined | null | Promise<string | undefined | null>;
   /**
    * Your TalkJS app ID, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_APP_ID}
+   * @default {TALKJS_APP_ID}
    */
   appId?: TalkJsSetting<E>;
   /**
    * Your TalkJS secret key, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secretKey?: TalkJsSetting<E>;
   /**
@@ -44,14 +44,15 @@ export interface TalkJsUserTokenResponse {
 }
 
 const NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjsUserToken()";
+  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (environment variables or Workers bindings) or pass appId/secretKey to talkjsUserToken()";
 
 /**
  * A Hono handler that issues a TalkJS user token (see `createUserToken`) to
  * the signed-in user, for the frontend SDKs: `200 { token }`, not cacheable.
  * A 401 `{ error }` when `userId` finds nobody; else a 500 `{ error }` when no
- * app ID or secret key is found (options first, then the Workers bindings
- * `c.env.TALKJS_APP_ID` and `c.env.TALKJS_SECRET_KEY`), or when `userId`
+ * app ID or secret key is found (options first, then `TALKJS_APP_ID` and
+ * `TALKJS_SECRET_KEY`: Workers bindings, else the runtime's environment
+ * through Hono's `env(c)`), or when `userId`
  * gives something other than a string, `undefined` or `null`.
  *
  * @param options How to find the user, the app ID and the secret key; the token's lifetime.

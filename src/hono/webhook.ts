@@ -34,7 +34,7 @@ export interface TalkJsWebhookEnv {
 export interface TalkJsWebhookOptions<E extends Env = any> {
   /**
    * The secret key TalkJS signs webhooks with, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secret?: TalkJsSetting<E>;
   /**
@@ -71,7 +71,7 @@ export interface TalkJsWebhookOptions<E extends Env = any> {
 }
 
 const NOT_CONFIGURED =
-  "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (Workers binding) or pass secret to talkjsWebhook()";
+  "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (environment variable or Workers binding) or pass secret to talkjsWebhook()";
 const BODY_ALREADY_READ =
   "talkjsWebhook() needs the request body as received, but something before it already read the body: mount talkjsWebhook() before anything that reads the body";
 

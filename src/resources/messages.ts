@@ -1,4 +1,5 @@
 import type {
+  CallOptions,
   ImportMessageInput,
   ListFn,
   Message,
@@ -32,11 +33,12 @@ export interface SendResult {
   idempotencyKeys: (string | undefined)[];
 }
 
-/** Options of the calls of {@linkcode MessagesResource}. */
-export interface SendOptions {
-  /** Aborts the call (with `send` and `import`, the remaining chunks). */
-  signal?: AbortSignal;
-}
+/**
+ * Options of a single call of {@linkcode MessagesResource}.
+ *
+ * @deprecated Use {@linkcode CallOptions}, its new name.
+ */
+export type SendOptions = CallOptions;
 
 /** Progress of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}, after each chunk. */
 export interface SendProgress {
@@ -67,7 +69,7 @@ export interface SendProgress {
  * await talk.messages.import("c1", history, options); // 10/25, 20/25, 25/25
  * ```
  */
-export interface SendManyOptions extends SendOptions {
+export interface SendManyOptions extends CallOptions {
   /**
    * Called after each stored chunk: after an abort or a failure, the last
    * call says how many messages were stored.
@@ -81,7 +83,7 @@ export interface MessagesResource {
   get(
     conversationId: string,
     messageId: string,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<Message>;
   /** `GET /conversations/{cid}/messages`, newest first, up to 100 a page. */
   readonly list: ListFn<Message, MessageListParams>;
@@ -112,13 +114,13 @@ export interface MessagesResource {
     conversationId: string,
     messageId: string,
     input: MessageEditInput,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<void>;
   /** `DELETE /conversations/{cid}/messages/{mid}`. */
   delete(
     conversationId: string,
     messageId: string,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<void>;
 }
 
