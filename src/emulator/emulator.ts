@@ -121,8 +121,9 @@ export interface EmulatorOptions {
    * sends none, as TalkJS's reference says) and after each
    * `emu.simulate` action (`message.read`, `notification.*`). Events are
    * queued: the REST call answers first and never waits for, or fails
-   * with, its events. They go out one at a time in the order emitted (so
-   * in order per conversation, and the same on every run); an attempt that
+   * with, its events. They go out in order per conversation (and per
+   * user, for user events), one at a time each, and a handler that stalls
+   * on one holds no other conversation's; an attempt that
    * is not answered 200 within 5 s is tried once more, 1 s later. Times, including `X-TalkJS-Timestamp`, come from
    * `clock`: with a manual clock, give your `talkjsWebhook()` the same clock
    * (or start it at `Date.now()`), or it refuses the timestamp as stale.
