@@ -161,6 +161,9 @@ const ticker = setInterval(
   status.tty ? 250 : 1000,
 );
 try {
+  // Saved before the first request, so that an interruption at any point
+  // of the export leaves a state to resume from (and the message true).
+  await saveState();
   await exportAll();
 } catch (error) {
   clearInterval(ticker);
