@@ -1493,6 +1493,106 @@ Deno.test("createEmulator() rejects invalid options with a RangeError naming the
   );
 });
 
+Deno.test("createEmulator() and faults.inject() throw a TypeError for an option of the wrong type, a RangeError for a wrong value", () => {
+  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
+    [() => createEmulator({ appId: 5 as never }), TypeError, /'appId'.*5$/],
+    [() => createEmulator({ appId: "" }), RangeError, /'appId'/],
+    [
+      () => createEmulator({ apiVersion: 2024 as never }),
+      TypeError,
+      /'apiVersion'/,
+    ],
+    [
+      () => createEmulator({ apiVersion: "latest" }),
+      RangeError,
+      /'apiVersion'.*"latest"/,
+    ],
+    [() => createEmulator({ secretKey: 5 as never }), TypeError, /'secretKey'/],
+    [
+      () => createEmulator({ rateLimit: true as never }),
+      TypeError,
+      /'rateLimit' must be an object/,
+    ],
+    [
+      () =>
+        createEmulator({ rateLimit: { burst: "9" as never, perSecond: 1 } }),
+      TypeError,
+      /'rateLimit\.burst' must be an integer >= 1/,
+    ],
+    [
+      () =>
+        createEmulator({ rateLimit: { burst: 1, perSecond: 1, queue: -1 } }),
+      RangeError,
+      /'rateLimit\.queue' must be an integer >= 0/,
+    ],
+    [
+      () => createEmulator({ clock: {} as never }),
+      TypeError,
+      /'clock' must be a Clock/,
+    ],
+    [
+      () => createEmulator(null as never),
+      TypeError,
+      /'options' must be an object/,
+    ],
+  ];
+  const emu = createEmulator();
+  cases.push(
+    [
+      () => emu.faults.inject({ status: "500" as never }),
+      TypeError,
+      /'status' must be an integer from 200 to 599/,
+    ],
+    [() => emu.faults.inject({ status: 99 }), RangeError, /'status'.*99$/],
+    [
+      () => emu.faults.inject({ reset: 1 as never }),
+      TypeError,
+      /'reset' must be a boolean/,
+    ],
+    [
+      () => emu.faults.inject({ delayMs: "5" as never }),
+      TypeError,
+      /'delayMs'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, retryAfter: -1 }),
+      RangeError,
+      /'retryAfter'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, retryAfter: {} as never }),
+      TypeError,
+      /'retryAfter'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, times: 1.5 }),
+      RangeError,
+      /'times'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, path: 5 as never }),
+      TypeError,
+      /'path'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, method: 5 as never }),
+      TypeError,
+      /'method'/,
+    ],
+  );
+  for (const [make, type, message] of cases) {
+    assert.throws(make, (e: Error) => {
+      assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+      assert.match(
+        e.message,
+        /^Cannot (create an emulator|inject a fault) as /,
+      );
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
 // ---------------------------------------------------------------- abort
 
 Deno.test("createEmulator() fetch rejects with the abort reason while queued or delayed", async () => {
@@ -1945,7 +2045,9 @@ Deno.test("createEmulator() gives the same message IDs on every run for a seed, 
     assert.throws(
       () => createEmulator({ seed: seed as number }),
       (e: Error) =>
-        e instanceof RangeError && /'seed' must be an integer/.test(e.message),
+        // A wrong value is a RangeError, a wrong type a TypeError.
+        e instanceof (typeof seed === "number" ? RangeError : TypeError) &&
+        /'seed' must be an integer/.test(e.message),
     );
   }
 });

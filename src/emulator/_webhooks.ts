@@ -340,49 +340,59 @@ type Emit = <T extends WebhookEventType>(
   data: () => WebhookEventOf<T>["data"],
 ) => void;
 
+/** The conversation, and the participant as a stored user. */
+function lookup(
+  store: Store,
+  what: string,
+  conversationId: unknown,
+  userId: unknown,
+): { conv: ConversationRecord; user: User } {
+  requireId(what, "conversationId", conversationId);
+  requireId(what, "userId", userId);
+  const conv = store.conversations.get(conversationId as string);
+  if (!conv) {
+    fail(
+      what,
+      "conversationId",
+      "a stored conversation",
+      conversationId,
+      RangeError,
+    );
+  }
+  if (!Object.hasOwn(conv.participants, userId as string)) {
+    fail(
+      what,
+      "userId",
+      "a participant of the conversation",
+      userId,
+      RangeError,
+    );
+  }
+  const user = store.users.get(userId as string);
+  if (!user) fail(what, "userId", "a stored user", userId, RangeError);
+  return { conv, user: structuredClone(user) };
+}
+
+/** Messages from others that `userId` has not read, oldest first. */
+function unread(conv: ConversationRecord, userId: string): Message[] {
+  return conv.messages.ascending().map((id) => conv.messagesById.get(id)!)
+    .filter((m) => m.senderId !== userId && !m.readBy.includes(userId));
+}
+
 /** `emu.simulate`: user actions that change the store and emit their events. */
 function createSimulate(
   store: Store,
   emit: Emit,
   userOf: (id: string | null) => User | null,
 ): EmulatorSimulate {
-  /** The conversation, and the participant as a stored user. */
-  function lookup(what: string, conversationId: unknown, userId: unknown) {
-    requireId(what, "conversationId", conversationId);
-    requireId(what, "userId", userId);
-    const conv = store.conversations.get(conversationId as string);
-    if (!conv) {
-      fail(
-        what,
-        "conversationId",
-        "a stored conversation",
-        conversationId,
-        RangeError,
-      );
-    }
-    if (!Object.hasOwn(conv.participants, userId as string)) {
-      fail(
-        what,
-        "userId",
-        "a participant of the conversation",
-        userId,
-        RangeError,
-      );
-    }
-    const user = userOf(userId as string);
-    if (!user) fail(what, "userId", "a stored user", userId, RangeError);
-    return { conv, user };
-  }
-
-  /** Messages from others that `userId` has not read, oldest first. */
-  function unread(conv: ConversationRecord, userId: string): Message[] {
-    return conv.messages.ascending().map((id) => conv.messagesById.get(id)!)
-      .filter((m) => m.senderId !== userId && !m.readBy.includes(userId));
-  }
-
   return {
     read(conversationId, userId) {
-      const { conv, user } = lookup("simulate a read", conversationId, userId);
+      const { conv, user } = lookup(
+        store,
+        "simulate a read",
+        conversationId,
+        userId,
+      );
       const messages = unread(conv, user.id);
       const events =
         Object.keys(conv.participants).length <= READ_EVENT_MAX_PARTICIPANTS;
@@ -400,7 +410,7 @@ function createSimulate(
     },
     notification(conversationId, userId, options = {}) {
       const what = "simulate a notification";
-      const { conv, user } = lookup(what, conversationId, userId);
+      const { conv, user } = lookup(store, what, conversationId, userId);
       const events = notificationEvents(what, options);
       const messages = unread(conv, user.id);
       if (!messages.length) {
