@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { memoryStore } from "./memory_store.ts";
+import type { LimiterStore } from "./_gcra.ts";
 import {
   fail,
   isCount,
@@ -13,37 +14,13 @@ import {
   show,
 } from "./_validate.ts";
 
+export type { LimiterStore, ReserveOptions } from "./_gcra.ts";
+
 /**
  * How long after its start a wave of due callers counts as let out at once
  * (see `waveLast` in createLimiter), in milliseconds.
  */
 const WAVE_MS = 10;
-
-/** What {@linkcode LimiterStore.reserve} is told about the slot to book. */
-export interface ReserveOptions {
-  /** The caller's current time, in milliseconds. */
-  now: number;
-  /** The sustained spacing between two requests: `1000 / perSecond`. */
-  intervalMs: number;
-  /** How many requests may go out at once from a rested state. */
-  burst: number;
-}
-
-/**
- * Where a {@linkcode Limiter} keeps its state: one theoretical arrival time
- * (GCRA) per key. Limiters sharing a store and a key share one budget.
- */
-export interface LimiterStore {
-  /**
-   * Atomically books the next slot for `key` and answers the time at which
-   * it may be used (never before `options.now`).
-   *
-   * @param key The budget's name, e.g. the TalkJS app ID.
-   * @param options The caller's time, the interval and the burst.
-   * @returns The time, on the caller's clock, at which the request may go out.
-   */
-  reserve(key: string, options: ReserveOptions): Promise<number>;
-}
 
 /** How {@linkcode createLimiter} paces requests. */
 export interface LimiterOptions {
