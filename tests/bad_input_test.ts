@@ -237,14 +237,24 @@ Deno.test("createClient() checks its retry options once, when the client is crea
   const withRetryOptions = (retry: Record<string, unknown>) => () =>
     createClient({ ...base, retry: retry as never });
   await check([
-    ["retries -1", withRetryOptions({ retries: -1 }), RangeError, /'retry\.retries'/],
+    [
+      "retries -1",
+      withRetryOptions({ retries: -1 }),
+      RangeError,
+      /'retry\.retries'/,
+    ],
     [
       "retries NaN",
       withRetryOptions({ retries: NaN }),
       RangeError,
       /'retry\.retries'/,
     ],
-    ["retries '3'", withRetryOptions({ retries: "3" }), TypeError, /'retry\.retries'/],
+    [
+      "retries '3'",
+      withRetryOptions({ retries: "3" }),
+      TypeError,
+      /'retry\.retries'/,
+    ],
     [
       "minDelayMs -5",
       withRetryOptions({ minDelayMs: -5 }),
@@ -257,14 +267,24 @@ Deno.test("createClient() checks its retry options once, when the client is crea
       RangeError,
       /'retry\.maxDelayMs'/,
     ],
-    ["factor 0.5", withRetryOptions({ factor: 0.5 }), RangeError, /'retry\.factor'/],
+    [
+      "factor 0.5",
+      withRetryOptions({ factor: 0.5 }),
+      RangeError,
+      /'retry\.factor'/,
+    ],
     [
       "jitter 'some'",
       withRetryOptions({ jitter: "some" }),
       RangeError,
       /'retry\.jitter'/,
     ],
-    ["onRetry 5", withRetryOptions({ onRetry: 5 }), TypeError, /'retry\.onRetry'/],
+    [
+      "onRetry 5",
+      withRetryOptions({ onRetry: 5 }),
+      TypeError,
+      /'retry\.onRetry'/,
+    ],
   ], () => sent);
 });
 

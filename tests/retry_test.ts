@@ -342,7 +342,13 @@ Deno.test("isRetryableError() accepts 429, 5xx, network errors and timeouts only
   assert.equal(isRetryableError(apiError(503)), true);
   assert.equal(isRetryableError(networkError()), true);
   assert.equal(
-    isRetryableError(new TalkJsTimeoutError({ method: "GET", path: "/v1/app/users", timeoutMs: 30_000 })),
+    isRetryableError(
+      new TalkJsTimeoutError({
+        method: "GET",
+        path: "/v1/app/users",
+        timeoutMs: 30_000,
+      }),
+    ),
     true,
   );
   assert.equal(isRetryableError(apiError(400)), false);
