@@ -77,6 +77,14 @@ function headersFor(
   return headers;
 }
 
+/** A fresh app token, or the key itself for `auth: "secret-key"`. */
+function tokenFor(config: AttemptConfig): Promise<string> | string {
+  const { appId, secretKey, clock, tokenTtlSeconds } = config;
+  return config.auth === "token"
+    ? signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
+    : secretKey;
+}
+
 /** The error for an answer other than 200, after penalizing the limiter on a 429. */
 function apiError(
   config: AttemptConfig,
@@ -131,14 +139,7 @@ export async function attempt(
 ): Promise<unknown> {
   const { clock, secretKey, timeoutMs, emit } = config;
   const { method, path, body, signal } = call;
-  const token = config.auth === "token"
-    ? await signJwt(
-      config.appId,
-      secretKey,
-      clock.now(),
-      config.tokenTtlSeconds,
-    )
-    : secretKey;
+  const token = await tokenFor(config);
   const secrets = [secretKey, token];
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal!.reason);
@@ -168,7 +169,9 @@ export async function attempt(
     let response: Response;
     let text: string;
     try {
-      response = await config.fetch(config.base.origin + path, init);
+      // Called bare, as workerd's fetch must be: never as config.fetch(…).
+      const { fetch } = config;
+      response = await fetch(config.base.origin + path, init);
       text = await response.text();
     } catch (error) {
       if (signal?.aborted) throw signal.reason;

@@ -785,6 +785,24 @@ Deno.test("request() treats a 200 that is not JSON as a TalkJsApiError, never a 
   await assert.rejects(talk.users.list(), unexpected(`/v1/${APP}/users`));
 });
 
+Deno.test("createClient() calls fetch bare, as workerd's fetch insists (not as a method of some object)", async () => {
+  await using server = startFakeServer();
+  // workerd's fetch throws "Illegal invocation" when called with a `this`.
+  const strictFetch = function (
+    this: unknown,
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Promise<Response> {
+    if (this !== undefined && this !== globalThis) {
+      throw new TypeError("Illegal invocation");
+    }
+    return fetch(input, init);
+  };
+  const talk = client(server.url, { fetch: strictFetch, retry: false });
+  await talk.users.put("u1", { name: "A" });
+  assert.equal(server.requests.length, 1);
+});
+
 Deno.test("an unexpected 200 (no id, no page, no ids) names its code and the request's real path", async () => {
   await using server = startFakeServer();
   server.queue(
