@@ -216,30 +216,32 @@ function oneIdEach(count: number): Expect {
   };
 }
 
+/**
+ * Posts `list` to `segments` in chunks of 10, in order; answers the number
+ * of requests. With `ids`, each chunk's answer must hold one `{ id }` per
+ * message, added to `ids`.
+ */
+function post(
+  request: RequestFn,
+  segments: string[],
+  list: Record<string, unknown>[],
+  { signal, onProgress }: SendManyOptions,
+  ids?: string[],
+): Promise<number> {
+  return inChunks(list, 10, "messages", async (chunk) => {
+    const answer = await request("POST", segments, {
+      body: chunk,
+      signal,
+      // A send whose messages all carry idempotency keys may safely run twice.
+      idempotent: !!ids && chunk.every((m) => m.type === "UserMessage"),
+    }, ids && oneIdEach(chunk.length));
+    ids?.push(...idsOf(answer) as string[]);
+  }, { onProgress });
+}
+
 /** Creates the messages resource over a request function. */
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
-  /**
-   * Posts `list` to `segments` in chunks of 10, in order; answers the number
-   * of requests. With `ids`, each chunk's answer must hold one `{ id }` per
-   * message, added to `ids`.
-   */
-  function post(
-    segments: string[],
-    list: Record<string, unknown>[],
-    { signal, onProgress }: SendManyOptions,
-    ids?: string[],
-  ): Promise<number> {
-    return inChunks(list, 10, "messages", async (chunk) => {
-      const answer = await request("POST", segments, {
-        body: chunk,
-        signal,
-        // A send whose messages all carry idempotency keys may safely run twice.
-        idempotent: !!ids && chunk.every((m) => m.type === "UserMessage"),
-      }, ids && oneIdEach(chunk.length));
-      ids?.push(...idsOf(answer) as string[]);
-    }, { onProgress });
-  }
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),
     list: listFn(request, "list messages", 100, path),
@@ -259,7 +261,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       const ids: string[] = [];
       let requests: number;
       try {
-        requests = await post(segments, list, checked, ids);
+        requests = await post(request, segments, list, checked, ids);
       } catch (error) {
         // Resending from failedAt with these keys stores nothing twice.
         addToChunk(error, "idempotencyKeys", idempotencyKeys);
@@ -280,6 +282,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       return {
         imported: list.length,
         requests: await post(
+          request,
           ["import", "conversations", conversationId, "messages"],
           list,
           checked,
