@@ -584,6 +584,16 @@ export interface CallOptions {
   signal?: AbortSignal;
 }
 
+/** Progress of a chunked call (`users.putMany`, `messages.send`, `messages.import`), after each chunk. */
+export interface ChunkProgress {
+  /** Items stored so far. */
+  done: number;
+  /** Items to store in all. */
+  total: number;
+  /** Requests sent so far (one per chunk). */
+  requests: number;
+}
+
 /**
  * A list endpoint as a function: `(params) => Promise<Page<T>>`, with the
  * largest `limit` it accepts. `paginate` and `listAll` take any such function.

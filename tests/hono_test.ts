@@ -769,59 +769,69 @@ Deno.test("talkjsWebhook() answers 500 naming the cause when something before it
 });
 
 Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {
-  const { app, events } = webhookApp({
-    secret: (c) => c.req.header("x-test-secret") && SECRET,
+  // The middleware says once on the console what is missing.
+  await capturingErrors(async () => {
+    const { app, events } = webhookApp({
+      secret: (c) => c.req.header("x-test-secret") && SECRET,
+    });
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      app.fetch,
+    );
+    const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/events`;
+    try {
+      const body = encoder.encode(
+        EVENT_BODY.replace("Alice", "Ålice \u00a0\ud83d\ude00"),
+      );
+      const res = await fetch(url, {
+        method: "POST",
+        body,
+        headers: {
+          ...signedHeaders(body),
+          "x-test-secret": "1",
+          "content-type": "application/json",
+        },
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      assert.equal(events.length, 1);
+      assert.ok(
+        events[0]?.type === "user.created" &&
+          events[0].data.user.name === "Ålice \u00a0😀",
+      );
+      // No secret from options and no bindings under Deno.serve: 500.
+      const missing = await fetch(url, {
+        method: "POST",
+        body,
+        headers: signedHeaders(body),
+      });
+      assert.equal(missing.status, 500);
+      assert.match((await missing.json()).error, /TALKJS_SECRET_KEY/);
+    } finally {
+      await server.shutdown();
+    }
   });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    app.fetch,
-  );
-  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/events`;
-  try {
-    const body = encoder.encode(
-      EVENT_BODY.replace("Alice", "Ålice \u00a0\ud83d\ude00"),
-    );
-    const res = await fetch(url, {
-      method: "POST",
-      body,
-      headers: {
-        ...signedHeaders(body),
-        "x-test-secret": "1",
-        "content-type": "application/json",
-      },
-    });
-    assert.equal(res.status, 200);
-    await res.body?.cancel();
-    assert.equal(events.length, 1);
-    assert.ok(
-      events[0]?.type === "user.created" &&
-        events[0].data.user.name === "Ålice \u00a0😀",
-    );
-    // No secret from options and no bindings under Deno.serve: 500.
-    const missing = await fetch(url, {
-      method: "POST",
-      body,
-      headers: signedHeaders(body),
-    });
-    assert.equal(missing.status, 500);
-    assert.match((await missing.json()).error, /TALKJS_SECRET_KEY/);
-  } finally {
-    await server.shutdown();
-  }
 });
 
 Deno.test("talkjsWebhook() answers 500 when no secret is configured", async () => {
-  const { app, events } = webhookApp();
-  for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
-    const res = await app.request(
-      "/events",
-      { method: "POST", body: EVENT_BODY, headers: signedHeaders(EVENT_BODY) },
-      env,
-    );
-    assert.equal(res.status, 500);
-    assert.match((await res.json()).error, /not configured/);
-  }
-  assert.equal(events.length, 0);
+  // The middleware says once on the console what is missing.
+  await capturingErrors(async () => {
+    const { app, events } = webhookApp();
+    for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
+      const res = await app.request(
+        "/events",
+        {
+          method: "POST",
+          body: EVENT_BODY,
+          headers: signedHeaders(EVENT_BODY),
+        },
+        env,
+      );
+      assert.equal(res.status, 500);
+      assert.match((await res.json()).error, /not configured/);
+    }
+    assert.equal(events.length, 0);
+  });
 });
 
 Deno.test("talkjsWebhook() with onEvent answers 200 at once and hands the work to waitUntil", async () => {
@@ -1055,21 +1065,24 @@ Deno.test("talkjsUserToken() answers 401 when nobody is signed in", async () => 
 });
 
 Deno.test("talkjsUserToken() answers 500 when not configured", async () => {
-  const app = new Hono().get(
-    "/token",
-    talkjsUserToken({ userId: () => "alice" }),
-  );
-  for (
-    const env of [undefined, { TALKJS_APP_ID: APP_ID }, {
-      TALKJS_SECRET_KEY: SECRET,
-    }]
-  ) {
-    const res = await app.request("/token", {}, env);
-    assert.equal(res.status, 500);
-    const body = await res.json();
-    assert.match(body.error, /TalkJS is not configured/);
-    assert.ok(!JSON.stringify(body).includes(SECRET));
-  }
+  // The middleware says once on the console what is missing.
+  await capturingErrors(async () => {
+    const app = new Hono().get(
+      "/token",
+      talkjsUserToken({ userId: () => "alice" }),
+    );
+    for (
+      const env of [undefined, { TALKJS_APP_ID: APP_ID }, {
+        TALKJS_SECRET_KEY: SECRET,
+      }]
+    ) {
+      const res = await app.request("/token", {}, env);
+      assert.equal(res.status, 500);
+      const body = await res.json();
+      assert.match(body.error, /TalkJS is not configured/);
+      assert.ok(!JSON.stringify(body).includes(SECRET));
+    }
+  });
 });
 
 Deno.test("talkjsUserToken() rejects bad options when created", () => {
@@ -1237,6 +1250,56 @@ Deno.test("talkjs() rejects bad client options when created, not per request", (
     message: /'auth'/,
   });
   assert.throws(() => talkjs({ baseUrl: "nope" }), /'baseUrl'/);
+  // The whole client's options, retry's and the limiter's too, as createClient checks them.
+  assert.throws(() => talkjs({ retry: { retries: -1 } }), {
+    name: "RangeError",
+    message: /'retry\.retries'/,
+  });
+  assert.throws(() => talkjs({ limiter: {} as never }), /'limiter'/);
+  assert.throws(() => talkjs({ clock: {} as never }), /'clock'/);
+});
+
+Deno.test("talkjs(), talkjsUserToken() and talkjsWebhook() report missing configuration the same way, once on the console", async () => {
+  const none = () => undefined;
+  const reached = (c: Context) => c.text("reached");
+  const apps = [
+    [
+      "talkjs",
+      new Hono().post("/x", talkjs({ appId: none, secretKey: none }), reached),
+    ],
+    [
+      "talkjsUserToken",
+      new Hono().post(
+        "/x",
+        talkjsUserToken({
+          userId: () => "alice",
+          appId: none,
+          secretKey: none,
+        }),
+      ),
+    ],
+    [
+      "talkjsWebhook",
+      new Hono().post("/x", talkjsWebhook({ secret: none }), reached),
+    ],
+  ] as const;
+  await capturingErrors(async (logged) => {
+    for (const [name, app] of apps) {
+      for (let i = 0; i < 2; i++) {
+        const res = await app.request("/x", { method: "POST", body: "{}" }, {});
+        assert.equal(res.status, 500, name);
+        const variables = name === "talkjsWebhook"
+          ? "TALKJS_SECRET_KEY"
+          : "TALKJS_APP_ID and TALKJS_SECRET_KEY";
+        const options = name === "talkjsWebhook" ? "secret" : "appId/secretKey";
+        assert.equal(
+          (await res.json()).error,
+          `TalkJS is not configured: set ${variables} (environment variables or Workers bindings) or pass ${options} to ${name}()`,
+        );
+      }
+    }
+    assert.equal(logged.length, 3, "once per middleware");
+  });
 });
 
 Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a non-string", async () => {

@@ -1,6 +1,19 @@
-import type { Context } from "hono";
+import type { Context, Env } from "hono";
 import { env } from "hono/adapter";
-import type { TalkJsSetting } from "./talkjs.ts";
+
+/**
+ * A setting the middleware reads per request: a string, or a function of the
+ * Hono context (sync or async), e.g. `(c) => c.env.MY_TALKJS_KEY`. When it is
+ * absent or gives nothing, the matching variable is used: a Workers binding
+ * on `c.env`, else the runtime's environment (`env(c)` of `hono/adapter`:
+ * `Deno.env`, `process.env`, Bun's).
+ */
+// deno-lint-ignore no-explicit-any
+export type TalkJsSetting<E extends Env = any> =
+  | string
+  | ((
+    c: Context<E>,
+  ) => string | undefined | null | Promise<string | undefined | null>);
 
 /**
  * Reads a Workers binding from `c.env` without trusting its shape: under
@@ -74,4 +87,32 @@ export function executionContextOf(
   } catch {
     return undefined;
   }
+}
+
+/**
+ * How every middleware reports missing settings: a 500 with a JSON
+ * `{ error }` naming the variables to set and the options to pass, and the
+ * same message once on the console (a deployment without its secrets
+ * otherwise fails quietly). One reporter per middleware.
+ *
+ * @param caller The middleware's name, e.g. `"talkjs"`.
+ * @param variables The variables it needs, e.g. `["TALKJS_APP_ID", "TALKJS_SECRET_KEY"]`.
+ * @param options The options that would set them instead, e.g. `"appId/secretKey"`.
+ */
+export function notConfigured(
+  caller: string,
+  variables: string[],
+  options: string,
+): (c: Context) => Response {
+  const error = `TalkJS is not configured: set ${
+    variables.join(" and ")
+  } (environment variables or Workers bindings) or pass ${options} to ${caller}()`;
+  let warned = false;
+  return (c) => {
+    if (!warned) {
+      warned = true;
+      console.error(`${caller}(): ${error}`);
+    }
+    return c.json({ error }, 500);
+  };
 }

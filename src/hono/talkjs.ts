@@ -1,4 +1,4 @@
-import type { Context, Env, MiddlewareHandler } from "hono";
+import type { Env, MiddlewareHandler } from "hono";
 import {
   type ClientOptions,
   createClient,
@@ -6,21 +6,14 @@ import {
 } from "../client.ts";
 import type { Clock } from "../clock.ts";
 import { createLimiter, type Limiter, type LimiterStore } from "../limiter.ts";
-import { resolveSetting } from "./_config.ts";
+import { resolveSharedOptions } from "../_client_options.ts";
+import {
+  notConfigured,
+  resolveSetting,
+  type TalkJsSetting,
+} from "./_config.ts";
 
-/**
- * A setting the middleware reads per request: a string, or a function of the
- * Hono context (sync or async), e.g. `(c) => c.env.MY_TALKJS_KEY`. When it is
- * absent or gives nothing, the matching variable is used: a Workers binding
- * on `c.env`, else the runtime's environment (`env(c)` of `hono/adapter`:
- * `Deno.env`, `process.env`, Bun's).
- */
-// deno-lint-ignore no-explicit-any
-export type TalkJsSetting<E extends Env = any> =
-  | string
-  | ((
-    c: Context<E>,
-  ) => string | undefined | null | Promise<string | undefined | null>);
+export type { TalkJsSetting } from "./_config.ts";
 
 /**
  * The variables the middlewares fall back to, as Workers bindings or
@@ -109,9 +102,6 @@ function limiterFor(
   return limiter;
 }
 
-const TALKJS_NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (environment variables or Workers bindings) or pass appId/secretKey to talkjs()";
-
 interface CachedClient {
   // Held only to notice a rotated key or a moved base URL; never exposed or logged.
   secretKey: string;
@@ -173,7 +163,7 @@ interface CachedClient {
 // deno-lint-ignore no-explicit-any
 export function talkjs<E extends Env = any>(
   options: TalkJsMiddlewareOptions<E> = {},
-): MiddlewareHandler<{ Variables: TalkJsVariables }> {
+): MiddlewareHandler<TalkJsEnv> {
   const {
     appId: appIdSetting,
     secretKey: secretKeySetting,
@@ -182,17 +172,13 @@ export function talkjs<E extends Env = any>(
   } = options;
   // Bad client options throw here, once, not on every request. (No token is
   // signed and no limiter made: this may run at a Worker's global scope.)
-  createClient({
-    ...clientOptions,
-    appId: "options-check",
-    secretKey: "options-check",
-    auth: clientOptions.auth === "token"
-      ? "secret-key"
-      : clientOptions.auth ?? "secret-key",
-    limiter: clientOptions.limiter ?? false,
-  });
+  resolveSharedOptions(clientOptions);
   const clients = new Map<string, CachedClient>();
-  let warned = false;
+  const missing = notConfigured(
+    "talkjs",
+    ["TALKJS_APP_ID", "TALKJS_SECRET_KEY"],
+    "appId/secretKey",
+  );
 
   return async function talkjsMiddleware(c, next) {
     const appId = await resolveSetting(c, appIdSetting, "TALKJS_APP_ID");
@@ -203,13 +189,7 @@ export function talkjs<E extends Env = any>(
     );
     const baseUrl = clientOptions.baseUrl ??
       await resolveSetting(c, undefined, "TALKJS_BASE_URL");
-    if (appId === undefined || secretKey === undefined) {
-      if (!warned) {
-        warned = true;
-        console.error(`talkjs(): ${TALKJS_NOT_CONFIGURED}`);
-      }
-      return c.json({ error: TALKJS_NOT_CONFIGURED }, 500);
-    }
+    if (appId === undefined || secretKey === undefined) return missing(c);
     // No await between this lookup and the set: concurrent first requests share one client.
     let cached = clients.get(appId);
     if (

@@ -2,8 +2,11 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import { createUserToken } from "../auth.ts";
 import type { Clock } from "../clock.ts";
 import { requireClock, requirePositive } from "../_validate.ts";
-import { resolveSetting } from "./_config.ts";
-import type { TalkJsSetting } from "./talkjs.ts";
+import {
+  notConfigured,
+  resolveSetting,
+  type TalkJsSetting,
+} from "./_config.ts";
 
 /** Options of {@linkcode talkjsUserToken}. */
 // deno-lint-ignore no-explicit-any
@@ -42,9 +45,6 @@ export interface TalkJsUserTokenResponse {
   /** The user token (HS256 JWT) for the frontend SDK. */
   token: string;
 }
-
-const NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (environment variables or Workers bindings) or pass appId/secretKey to talkjsUserToken()";
 
 /**
  * A Hono handler that issues a TalkJS user token (see `createUserToken`) to
@@ -104,6 +104,11 @@ export function talkjsUserToken<E extends Env = any>(
   requirePositive(what, "ttlSeconds", ttlSeconds);
   if (clock !== undefined) requireClock(what, "clock", clock);
 
+  const missing = notConfigured(
+    "talkjsUserToken",
+    ["TALKJS_APP_ID", "TALKJS_SECRET_KEY"],
+    "appId/secretKey",
+  );
   return async function talkjsUserTokenHandler(c) {
     const user: unknown = await userId(c);
     if (user === undefined || user === null || user === "") {
@@ -127,7 +132,7 @@ export function talkjsUserToken<E extends Env = any>(
       "TALKJS_SECRET_KEY",
     );
     if (appId === undefined || secretKey === undefined) {
-      return c.json({ error: NOT_CONFIGURED }, 500);
+      return missing(c);
     }
     const token = await createUserToken({
       appId,
