@@ -110,11 +110,38 @@ async function declarationOf(name: string): Promise<string> {
   throw new Error(`cannot find the declaration of ${name} in src/`);
 }
 
+/**
+ * The output folder, absolute (a relative one is taken from the current
+ * folder), refused unless it is new, empty, or an earlier build of this
+ * package: the build empties it first, and must never empty anything else.
+ */
+async function outputFolder(raw: string, packageName: string): Promise<string> {
+  const out = new URL(raw.replace(/\/?$/, "/"), `file://${Deno.cwd()}/`)
+    .pathname.replace(/\/$/, "");
+  let entries: string[];
+  try {
+    entries = [];
+    for await (const entry of Deno.readDir(out)) entries.push(entry.name);
+  } catch (error) {
+    if (error instanceof Deno.errors.NotFound) return out;
+    throw error;
+  }
+  if (!entries.length) return out;
+  const built = await Deno.readTextFile(`${out}/package.json`)
+    .then((text) => JSON.parse(text).name === packageName, () => false);
+  if (!built) {
+    usage(
+      `Refusing to empty ${out}: it is not an earlier build of ${packageName} (no package.json of ours); give a new or empty folder`,
+    );
+  }
+  return out;
+}
+
 if (import.meta.main) {
-  const out = parseOut(Deno.args);
   const config = JSON.parse(
     await Deno.readTextFile(new URL("deno.json", root)),
   );
+  const out = await outputFolder(parseOut(Deno.args), config.name);
   // Declarations are checked against the web's types, not Deno's: Deno's
   // node types make `deno bundle --declaration` fail.
   const tmp = await Deno.makeTempDir({ prefix: "talkjs-build-" });
