@@ -162,10 +162,14 @@ function hookEmitter(): AttemptConfig["emit"] {
   const report = (error: unknown) => {
     if (hookFailed) return;
     hookFailed = true;
-    console.error(
-      "talkjs-rest: a request hook threw (reported once, ignored):",
-      error,
-    );
+    try {
+      console.error(
+        "talkjs-rest: a request hook threw (reported once, ignored):",
+        error,
+      );
+    } catch {
+      // Logging must never break a request, whatever the hook threw.
+    }
   };
   return function emit<T>(hook: ((info: T) => void) | undefined, info: T) {
     try {

@@ -346,17 +346,33 @@ Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BA
       urls.join(" "),
     );
   });
-  // A bad TALKJS_BASE_URL is a 500 naming it, never a crash.
+  // A bad TALKJS_BASE_URL is a 500 naming the variable, never a crash, and
+  // never its value (a URL may hold credentials): the log says why, without
+  // user-info or query.
   await withEnv({
     TALKJS_APP_ID: emu.appId,
     TALKJS_SECRET_KEY: emu.secretKey,
-    TALKJS_BASE_URL: "not a url",
+    TALKJS_BASE_URL: "https://admin:hunter2@exa mple.com/?key=sk_live_abc",
   }, async () => {
-    const res = await serve(
-      new Request("http://app/api/users/bob", { method: "PUT" }),
-    );
-    assert.equal(res.status, 500);
-    assert.match((await res.json()).error, /'baseUrl' must be an absolute URL/);
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+    let body: string;
+    try {
+      const res = await serve(
+        new Request("http://app/api/users/bob", { method: "PUT" }),
+      );
+      assert.equal(res.status, 500);
+      body = await res.text();
+    } finally {
+      console.error = original;
+    }
+    assert.match(body, /TALKJS_BASE_URL/);
+    assert.match(logged.join("\n"), /'baseUrl' must be an absolute URL/);
+    for (const secret of ["hunter2", "sk_live_abc"]) {
+      assert.ok(!body.includes(secret), body);
+      assert.ok(!logged.join("\n").includes(secret), logged.join("\n"));
+    }
   });
   // Unset again: not configured, naming the variables.
   await withEnv({
@@ -1322,4 +1338,25 @@ Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a no
     }
     assert.equal(logged.length, 4);
   });
+});
+
+Deno.test("talkjs() on Deno reads its three variables under --allow-env narrowed to them", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-env=TALKJS_APP_ID,TALKJS_SECRET_KEY,TALKJS_BASE_URL",
+      new URL("./fixtures/narrow_env.ts", import.meta.url).pathname,
+    ],
+    env: {
+      TALKJS_APP_ID: "tNarrow",
+      TALKJS_SECRET_KEY: "sk_test_narrow",
+      TALKJS_BASE_URL: "http://emulator.talkjs.test",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.equal(out.trim(), "200 ok");
 });

@@ -201,6 +201,25 @@ Deno.test("onRequest/onResponse: a hook that throws is reported once and breaks 
   assert.equal(server.requests.length, 3);
 });
 
+Deno.test("onRequest/onResponse: a hook failure that the console cannot print breaks nothing either", async () => {
+  await using server = startFakeServer();
+  server.setDefault(() => json({ id: "u1" }));
+  const original = console.error;
+  console.error = () => {
+    throw new Error("console is broken");
+  };
+  try {
+    const talk = client(server.url, {
+      onResponse() {
+        throw new Error("hook bug");
+      },
+    });
+    assert.deepEqual(await talk.users.get("u1"), { id: "u1" });
+  } finally {
+    console.error = original;
+  }
+});
+
 Deno.test("onRequest/onResponse: no event holds the secret key, a token or a body", async () => {
   await using server = startFakeServer();
   // Answers that echo what they were sent: headers (the token) and body.

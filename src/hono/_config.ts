@@ -31,10 +31,34 @@ function readBinding(source: unknown, name: string): unknown {
 
 let envUnreadable = false;
 
+/** The bits of Deno's API the settings read, where Deno is the runtime. */
+interface DenoEnv {
+  permissions: {
+    querySync(d: { name: "env"; variable: string }): { state: string };
+  };
+  env: { get(name: string): string | undefined };
+}
+
+/**
+ * One variable of Deno's environment, read only where already allowed:
+ * Hono's adapter reads the whole environment (which a narrowed
+ * `--allow-env=TALKJS_APP_ID,…` refuses) and would make Deno prompt.
+ */
+function denoVariable(deno: DenoEnv, name: string): string | undefined {
+  try {
+    const { state } = deno.permissions.querySync({
+      name: "env",
+      variable: name,
+    });
+    return state === "granted" ? deno.env.get(name) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The runtime's environment through Hono's adapter: Workers bindings,
- * `Deno.env`, `process.env`, Bun's env. Deno without `--allow-env` refuses:
- * said once on the console, and read as empty.
+ * `process.env`, Bun's env (Deno's is read one variable at a time, above).
  */
 function runtimeEnv(c: Context): unknown {
   try {
@@ -70,7 +94,10 @@ export async function resolveSetting(
     value = readBinding(c.env, name);
   }
   if (value === undefined || value === null || value === "") {
-    value = readBinding(runtimeEnv(c), name);
+    const deno = (globalThis as { Deno?: DenoEnv }).Deno;
+    value = deno?.permissions?.querySync
+      ? denoVariable(deno, name)
+      : readBinding(runtimeEnv(c), name);
   }
   return typeof value === "string" && value !== "" ? value : undefined;
 }

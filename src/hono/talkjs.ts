@@ -174,6 +174,19 @@ export function talkjs<E extends Env = any>(
   // signed and no limiter made: this may run at a Worker's global scope.)
   resolveSharedOptions(clientOptions);
   const clients = new Map<string, CachedClient>();
+  let logged = false;
+  const misconfigured = (error: unknown) => {
+    if (logged) return;
+    logged = true;
+    // Without user-info or query: what a URL may hide secrets in.
+    console.error(
+      `talkjs(): ${
+        String((error as Error)?.message ?? error)
+          .replace(/\/\/[^\s/"@]*@/g, "//[redacted]@")
+          .replace(/\?[^\s"]*/g, "?[redacted]")
+      }`,
+    );
+  };
   const missing = notConfigured(
     "talkjs",
     ["TALKJS_APP_ID", "TALKJS_SECRET_KEY"],
@@ -207,9 +220,12 @@ export function talkjs<E extends Env = any>(
             limiterFor(appId, store, clientOptions.clock),
         });
       } catch (error) {
-        // A bad TALKJS_APP_ID or TALKJS_BASE_URL (the key is never shown).
+        // A bad TALKJS_APP_ID or TALKJS_BASE_URL. The answer names no value
+        // (a URL may hold credentials or a key); the log has the reason.
+        misconfigured(error);
         return c.json({
-          error: `TalkJS is misconfigured: ${(error as Error).message}`,
+          error:
+            "TalkJS is misconfigured: check appId/baseUrl or TALKJS_APP_ID/TALKJS_BASE_URL (the server's log says why)",
         }, 500);
       }
       cached = { secretKey, baseUrl, client };
