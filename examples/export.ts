@@ -163,6 +163,7 @@ const ticker = setInterval(
 try {
   // Saved before the first request, so that an interruption at any point
   // of the export leaves a state to resume from (and the message true).
+  await prepareFiles();
   await saveState();
   await exportAll();
 } catch (error) {
@@ -328,10 +329,18 @@ async function loadState(): Promise<State> {
       } (${users} users, ${conversations} conversations, ${messages} messages already exported).`,
     );
   }
-  for (const name of ["users", "conversations", "messages"]) {
-    await truncate(`${outDir}/${name}.ndjson`, next.sizes[name] ?? 0);
-  }
   return next;
+}
+
+/**
+ * Cuts each file back to what the state counts as saved (a fresh export:
+ * to nothing). Done when the export starts, not before seeding: an
+ * interruption while seeding leaves every file as it was.
+ */
+async function prepareFiles(): Promise<void> {
+  for (const name of ["users", "conversations", "messages"]) {
+    await truncate(`${outDir}/${name}.ndjson`, state.sizes[name] ?? 0);
+  }
 }
 
 /** Where a state stands: "messages of conversation 46 of 300, after msg_…". */

@@ -268,6 +268,25 @@ Deno.test("the demo on Ctrl-C says where it stopped and how to resume, having sa
   }
 });
 
+Deno.test("the demo on Ctrl-C while seeding over a finished export leaves its files as they were", async () => {
+  const expected = await uninterrupted();
+  const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
+  try {
+    for (const kind of [...KINDS, "state"]) {
+      const ext = kind === "state" ? "json" : "ndjson";
+      await Deno.copyFile(
+        `${expected}/${kind}.${ext}`,
+        `${out}/${kind}.${ext}`,
+      );
+    }
+    const seeding = await interruptWhen(out, /^seeding: /m);
+    assert.equal(seeding.code, 130, seeding.stderr);
+    await assertSameExport(out, expected);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("the demo writes one progress line per update when stderr is not a terminal, every phase included", async () => {
   const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
   try {
