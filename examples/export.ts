@@ -65,6 +65,8 @@ interface State {
   /** Where the current conversation's messages start, to redo it when its cursor is gone. */
   conversationStart: { size: number; count: number };
   counts: { users: number; conversations: number; messages: number };
+  /** What was exported: a resumed run must export the same app. */
+  source?: string;
 }
 
 type Counts = State["counts"];
@@ -92,6 +94,9 @@ const appId = Deno.env.get("TALKJS_APP_ID");
 const secretKey = Deno.env.get("TALKJS_SECRET_KEY");
 const baseUrl = Deno.env.get("TALKJS_BASE_URL") || undefined;
 const real = Boolean(appId && secretKey);
+const source = real
+  ? `app ${appId} at ${baseUrl ?? "https://api.talkjs.com"}`
+  : "the seeded emulator";
 
 // Ctrl-C aborts whatever request is in flight; what was saved stays saved.
 const stop = new AbortController();
@@ -182,7 +187,15 @@ try {
     );
     Deno.exit(130);
   }
-  throw error;
+  // Anything else (the server down, a refused key): one line, and the way
+  // on, instead of a stack trace.
+  log(
+    `Stopped ${where()} by an error: ${
+      error instanceof Error ? error.message : String(error)
+    }. Everything up to there is saved in ${statePath}: run the same command ` +
+      `again to resume, or remove ${outDir}/ to start over.`,
+  );
+  Deno.exit(1);
 }
 clearInterval(ticker);
 status.update(exportLine(), true);
@@ -193,14 +206,14 @@ await summary();
 
 async function exportAll(): Promise<void> {
   if (state.phase === "users") {
-    await exportList("users", talk.users.list, {});
+    await exportWholeList("users", talk.users.list, {});
     await nextPhase("conversations");
   }
   if (state.phase === "conversations") {
     // By creation: a conversation that gets a message during the export
     // would move in the default order (last activity) and be missed or
     // exported twice.
-    await exportList("conversations", talk.conversations.list, {
+    await exportWholeList("conversations", talk.conversations.list, {
       orderBy: "createdAt",
     });
     await nextPhase("messages");
@@ -237,6 +250,11 @@ async function exportMessages(conversationId: string): Promise<void> {
   try {
     await exportList("messages", talk.messages.list, { conversationId });
   } catch (error) {
+    // A conversation deleted since it was listed: nothing to export.
+    if (error instanceof TalkJsApiError && error.status === 404) {
+      log(`Conversation ${conversationId} is gone now; skipping it.`);
+      return;
+    }
     // A cursor from an earlier run that this app no longer knows (the
     // message was deleted since): redo this one conversation.
     if (
@@ -251,6 +269,32 @@ async function exportMessages(conversationId: string): Promise<void> {
     state.counts.messages = state.conversationStart.count;
     await truncate(`${outDir}/messages.ndjson`, state.sizes.messages);
     await exportList("messages", talk.messages.list, { conversationId });
+  }
+}
+
+/**
+ * A whole list, from its saved cursor. A cursor the app no longer knows
+ * (that record was deleted since) is a 400: the list is exported again
+ * from its start, its file cut back to nothing.
+ */
+async function exportWholeList<T extends { id: string }, P>(
+  kind: "users" | "conversations",
+  list: Parameters<typeof paginate<T, P>>[0],
+  params: P,
+): Promise<void> {
+  try {
+    await exportList(kind, list, params);
+  } catch (error) {
+    if (
+      !(error instanceof TalkJsApiError && error.status === 400 &&
+        state.cursor)
+    ) throw error;
+    log(`Cursor ${state.cursor} is unknown now; exporting ${kind} again.`);
+    delete state.cursor;
+    state.sizes[kind] = 0;
+    state.counts[kind] = 0;
+    await truncate(`${outDir}/${kind}.ndjson`, 0);
+    await exportList(kind, list, params);
   }
 }
 
@@ -294,6 +338,7 @@ async function conversationIds(): Promise<string[]> {
 
 function freshState(): State {
   return {
+    source,
     phase: "users",
     conversation: 0,
     sizes: {},
@@ -318,6 +363,13 @@ async function loadState(): Promise<State> {
   } else if (saved.phase === "done") {
     log(
       `The export in ${outDir}/ is complete; starting a fresh one over it.`,
+    );
+    next = freshState();
+  } else if ((saved.source ?? "the seeded emulator") !== source) {
+    log(
+      `The export in ${outDir}/ is of ${
+        saved.source ?? "the seeded emulator"
+      }, not ${source}; starting a fresh one over it.`,
     );
     next = freshState();
   } else {

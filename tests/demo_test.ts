@@ -393,3 +393,94 @@ Deno.test("the demo exports the app TALKJS_BASE_URL points at: deno task emulato
     await Deno.remove(out, { recursive: true });
   }
 });
+
+Deno.test("the demo against a real app: a conversation deleted mid-export is skipped, a deleted cursor redoes its list, another app's state starts fresh, and an error is one line", async () => {
+  await using emulator = await startEmulator();
+  const base = emulator.match;
+  const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
+  const env = {
+    TALKJS_APP_ID: "tEmulator",
+    TALKJS_SECRET_KEY: "sk_test_emulator",
+    TALKJS_BASE_URL: base,
+  };
+  const run = async (args: string[], vars: Record<string, string> = env) => {
+    const { code, stderr } = await command(["--out", out, ...args], vars)
+      .output();
+    return { code, stderr: decoder.decode(stderr) };
+  };
+  try {
+    const talk = createClient({
+      appId: "tEmulator",
+      secretKey: "sk_test_emulator",
+      baseUrl: base,
+    });
+    await talk.users.putMany({ ann: { name: "Ann" }, bob: { name: "Bob" } });
+    for (const id of ["c1", "c2", "c3"]) {
+      await talk.conversations.put(id, { participants: ["ann", "bob"] });
+      await talk.messages.send(id, {
+        type: "UserMessage",
+        sender: "ann",
+        text: `in ${id}`,
+      });
+    }
+    // Users, conversations (newest first: c3, c2, c1), then c3's messages
+    // page and done: stopped before c2 and c1.
+    const first = await run(["--stop-after", "4"]);
+    assert.equal(first.code, 0, first.stderr);
+    await talk.conversations.delete("c1");
+    const second = await run([]);
+    assert.equal(second.code, 0, second.stderr);
+    assert.match(second.stderr, /Conversation c1 is gone now; skipping it\./);
+    assert.deepEqual(
+      (await records(out, "messages")).map((l) => JSON.parse(l).text),
+      ["in c3", "in c2"],
+    );
+
+    // The conversations list stopped on a cursor deleted since: redone.
+    for (let i = 0; i < 110; i++) {
+      await talk.conversations.put(`k${String(i).padStart(3, "0")}`, {});
+    }
+    // The users page, then the first conversations page (of 100).
+    const third = await run(["--stop-after", "2"]);
+    assert.equal(third.code, 0, third.stderr);
+    const saved = await state(out);
+    assert.equal(saved.phase, "conversations");
+    await talk.conversations.delete(saved.cursor as string);
+    const fourth = await run([]);
+    assert.equal(fourth.code, 0, fourth.stderr);
+    assert.match(
+      fourth.stderr,
+      new RegExp(
+        `Cursor ${saved.cursor} is unknown now; exporting conversations again\\.`,
+      ),
+    );
+    const ids = (await records(out, "conversations")).map((l) =>
+      JSON.parse(l).id
+    );
+    assert.equal(ids.length, 111, "110 + c3 + c2 - the deleted one");
+    assert.equal(new Set(ids).size, ids.length, "each once");
+
+    // A state saved for the seeded emulator is not resumed against this app.
+    const emulatorRun = await demo(out, "--stop-after", "1");
+    assert.equal(emulatorRun.code, 0, emulatorRun.stderr);
+    const fresh = await run(["--stop-after", "1"]);
+    assert.match(
+      fresh.stderr,
+      /is of the seeded emulator, not app tEmulator at .*; starting a fresh one over it\./,
+    );
+
+    // The server gone: one line saying how to go on, no stack trace.
+    const down = await run([], {
+      ...env,
+      TALKJS_BASE_URL: "http://127.0.0.1:9",
+    });
+    assert.equal(down.code, 1, down.stderr);
+    assert.match(
+      down.stderr,
+      /Stopped .* by an error: .*run the same command again to resume, or remove/,
+    );
+    assert.ok(!/\n\s+at /.test(down.stderr), down.stderr);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
