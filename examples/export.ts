@@ -156,7 +156,7 @@ const exportStartedAt = performance.now();
 const virtualStart = clock.now();
 let steps = 0;
 log(
-  `ETA = requests left ÷ ${PER_SECOND}/s, after what is left of the limiter's burst of ${BURST}; ` +
+  `ETA = requests left ÷ ${PER_SECOND}/s after what is left of the limiter's burst of ${BURST}, or ÷ the pace so far when slower; ` +
     (seeded
       ? "requests left are estimated from the seeded counts (a page per 100 records, one more per list)."
       : "requests left are estimated once the conversations are listed (a page per conversation, and the pages per conversation so far)."),
@@ -516,10 +516,14 @@ function exportLine(): string {
   const left = requestsLeft();
   let eta = "ETA once the conversations are listed";
   if (left !== undefined) {
+    // The budget bounds it from below; so does the pace seen so far (the
+    // server's answers take time too, when the budget is no limit).
     const waitMs = Math.max(0, left - budget.left(clock.now())) *
       (1000 / PER_SECOND);
+    const budgetSeconds = real ? waitMs / 1000 : waitMs / 1000 / speed;
+    const paceSeconds = sent > 0 ? left / (sent / Math.max(seconds, 0.001)) : 0;
     eta = `ETA ${
-      formatSeconds(real ? waitMs / 1000 : waitMs / 1000 / speed)
+      formatSeconds(Math.max(budgetSeconds, paceSeconds))
     } (~${left} requests left)`;
   }
   return `export ${at}: ${done} records, ${sent} requests (${
