@@ -15,24 +15,11 @@ import type { WebhookEvent } from "../src/webhooks.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { createEmulator } from "../src/emulator/emulator.ts";
 import { signWebhook } from "../src/webhooks.ts";
+import { captureConsole } from "./_console.ts";
 
 const APP_ID = "tHonoTest";
 const SECRET = "sk_test_hono_0123456789";
 const encoder = new TextEncoder();
-
-/** Silences and records console.error while `fn` runs (the middlewares log misconfiguration). */
-async function capturingErrors<T>(
-  fn: (logged: unknown[][]) => T | Promise<T>,
-): Promise<T> {
-  const original = console.error;
-  const logged: unknown[][] = [];
-  console.error = (...args: unknown[]) => void logged.push(args);
-  try {
-    return await fn(logged);
-  } finally {
-    console.error = original;
-  }
-}
 
 /**
  * A loopback stand-in for api.talkjs.com: checks the app token the way TalkJS
@@ -203,8 +190,9 @@ Deno.test("talkjs() takes appId/secretKey as functions of c, before the bindings
     });
     assert.equal(fallback.status, 200);
     assert.deepEqual(fake.seen.map((s) => s.appId), ["tOne", "tTwo", "tTwo"]);
-    const neither = await capturingErrors(() =>
-      app.request("/u4", {}, { TALKJS_APP_ID: "tOne" })
+    const neither = await captureConsole(
+      () => app.request("/u4", {}, { TALKJS_APP_ID: "tOne" }),
+      ["error"],
     );
     assert.equal(neither.status, 500);
   } finally {
@@ -213,7 +201,7 @@ Deno.test("talkjs() takes appId/secretKey as functions of c, before the bindings
 });
 
 Deno.test("talkjs() answers 500 with a clear message when not configured", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     let ran = false;
     const app = new Hono().use("*", talkjs()).get("/", (c) => {
       ran = true;
@@ -244,7 +232,7 @@ Deno.test("talkjs() answers 500 with a clear message when not configured", async
     assert.equal(ran, false);
     assert.equal(logged.length, 1, "logs the misconfiguration once");
     assert.ok(!JSON.stringify(logged).includes("sk_test_a"));
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async () => {
@@ -276,7 +264,10 @@ Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async
     const ok = await fetch(`${base}/api/users/bob`);
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).id, "bob");
-    const missing = await capturingErrors(() => fetch(`${base}/other`));
+    const missing = await captureConsole(
+      () => fetch(`${base}/other`),
+      ["error"],
+    );
     assert.equal(missing.status, 500);
     assert.match((await missing.json()).error, /not configured/);
   } finally {
@@ -787,7 +778,7 @@ Deno.test("talkjsWebhook() with onEvent runs it in the background without an exe
 });
 
 Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a throwing onError", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     const headers = signedHeaders(EVENT_BODY);
     const init = { method: "POST", body: EVENT_BODY, headers };
     const logging = new Hono().post(
@@ -824,7 +815,7 @@ Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a thro
     assert.ok(
       !JSON.stringify(logged.map((l) => l.map(String))).includes(SECRET),
     );
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() rejects a bad toleranceSeconds or maxBodyBytes when created", () => {
@@ -1111,7 +1102,7 @@ Deno.test("talkjs() rejects bad client options when created, not per request", (
 });
 
 Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a non-string", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     for (const user of [42, {}, ["alice"], true]) {
       const app = new Hono().get(
         "/token",
@@ -1129,5 +1120,5 @@ Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a no
       );
     }
     assert.equal(logged.length, 4);
-  });
+  }, ["error"]);
 });
