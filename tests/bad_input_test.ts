@@ -26,15 +26,9 @@ import { kvStore } from "../kv.ts";
 import { redisStore } from "../redis.ts";
 import { talkjs, talkjsUserToken, talkjsWebhook } from "../hono.ts";
 import { createEmulator, createManualClock } from "../testing.ts";
-import {
-  APP,
-  createSink,
-  emulatorTransport,
-  findLeaks,
-  recordToken,
-  SECRET,
-  withNoDelay,
-} from "./_faults_shared.ts";
+import { APP, SECRET } from "./_fault_plan.ts";
+import { emulatorTransport, withNoDelay } from "./_fault_transports.ts";
+import { createSink, findLeaks, recordToken } from "./_sink.ts";
 import { CUT, json, type Responder, startFakeServer } from "./_fake_server.ts";
 
 const sink = createSink();

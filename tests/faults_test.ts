@@ -11,15 +11,10 @@ import { createLimiter } from "../src/limiter.ts";
 import { listAll } from "../src/list_all.ts";
 import type { RetryOptions } from "../src/retry.ts";
 import { createEmulator, createManualClock } from "../testing.ts";
+import { mulberry32 } from "./_random.ts";
+import { APP, type Plan, SECRET, SEED } from "./_fault_plan.ts";
+import { type Figures, formatTable } from "./_fault_harness.ts";
 import {
-  APP,
-  createSink,
-  emulatorTransport,
-  type Figures,
-  findLeaks,
-  formatTable,
-  mulberry32,
-  type Plan,
   scenarioConcurrentPuts,
   scenarioImport,
   scenarioImportCut,
@@ -27,10 +22,10 @@ import {
   scenarioRateLimitStorm,
   scenarioSends,
   scenarioStorm,
-  SECRET,
-  SEED,
-  startStallingServer,
-} from "./_faults_shared.ts";
+} from "./_fault_scenarios.ts";
+import { emulatorTransport } from "./_fault_transports.ts";
+import { createSink, findLeaks } from "./_sink.ts";
+import { startStallingServer } from "./_stalling_server.ts";
 
 const sink = createSink();
 const rows: Figures[] = [];
