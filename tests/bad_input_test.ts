@@ -1959,33 +1959,61 @@ test('users.get(), conversations.get() and messages.get() answered 200 null, {"d
 });
 
 test("createClient() with timeoutMs beyond 2^31-1 ms (or Infinity) does not time out every request at once", async () => {
+  // setTimeout fires at once when asked for more than 2^31-1 ms, so no timer
+  // may be armed beyond that: watch every delay asked of it, and wait for none.
+  const MAX_TIMEOUT = 2 ** 31 - 1;
   const emu = createEmulator({
     appId: APP,
     secretKey: SECRET,
     rateLimit: false,
   });
-  for (const timeoutMs of [2 ** 31, 7 * 24 * 3600 * 1000 * 4, Infinity]) {
-    let talk: ReturnType<typeof createClient>;
-    try {
-      talk = createClient({
-        appId: APP,
-        secretKey: SECRET,
-        baseUrl: emu.baseUrl,
-        fetch: async (input, init) => {
-          // A server that takes a moment: longer than setTimeout's overflow (1 ms).
-          await new Promise((resolve) => setTimeout(resolve, 20));
-          return emu.fetch(input, init);
-        },
-        timeoutMs,
-        retry: false,
-      });
-    } catch (error) {
-      // Refusing the value up front is fine too.
-      assert.ok(error instanceof RangeError, String(error));
-      continue;
+  const realSetTimeout = globalThis.setTimeout;
+  const delays: number[] = [];
+  globalThis.setTimeout = ((
+    handler: (...args: unknown[]) => void,
+    ms?: number,
+    ...rest: unknown[]
+  ) => {
+    delays.push(ms ?? 0);
+    return realSetTimeout(handler, ms, ...rest);
+  }) as typeof setTimeout;
+  try {
+    for (const timeoutMs of [2 ** 31, 7 * 24 * 3600 * 1000 * 4, Infinity]) {
+      delays.length = 0;
+      let talk: ReturnType<typeof createClient>;
+      try {
+        talk = createClient({
+          appId: APP,
+          secretKey: SECRET,
+          baseUrl: emu.baseUrl,
+          fetch: emu.fetch,
+          timeoutMs,
+          retry: false,
+        });
+      } catch (error) {
+        // Refusing the value up front is fine too.
+        assert.ok(error instanceof RangeError, String(error));
+        sink.errors.push(error);
+        continue;
+      }
+      const { error } = await outcome(() =>
+        talk.users.put("u1", { name: "A" })
+      );
+      if (error !== undefined) sink.errors.push(error);
+      assert.equal(error, undefined, `timeoutMs ${timeoutMs}: ${error}`);
+      assert.deepEqual(
+        delays.filter((ms) => ms > MAX_TIMEOUT),
+        [],
+        `timeoutMs ${timeoutMs}: a timer that fires at once`,
+      );
+      if (timeoutMs !== Infinity) {
+        assert.ok(
+          delays.includes(MAX_TIMEOUT),
+          `timeoutMs ${timeoutMs}: its first step is as long as setTimeout allows`,
+        );
+      }
     }
-    const { error } = await outcome(() => talk.users.put("u1", { name: "A" }));
-    if (error !== undefined) sink.errors.push(error);
-    assert.equal(error, undefined, `timeoutMs ${timeoutMs}: ${error}`);
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
   }
 });
