@@ -1,7 +1,9 @@
 /**
  * Hono middleware: a ready TalkJS client on `c.var.talkjs`, verified webhooks
  * on `c.var.talkjsEvent`, and a route that issues frontend user tokens.
- * Runs on Cloudflare Workers, Deno, Bun and Node.
+ * Runs on Cloudflare Workers, Deno, Bun and Node. Without options they read
+ * `TALKJS_APP_ID`, `TALKJS_SECRET_KEY` and `TALKJS_BASE_URL`: Workers
+ * bindings, else the environment (through Hono's `env(c)`).
  *
  * @example Mount the three middlewares
  * ```ts ignore

@@ -43,7 +43,13 @@ export * from "./src/auth.ts";
 export * from "./src/errors.ts";
 export * from "./src/types.ts";
 export * from "./src/clock.ts";
-export * from "./src/retry.ts";
+export {
+  isRetryableError,
+  type RetryContext,
+  type RetryInfo,
+  type RetryOptions,
+  withRetry,
+} from "./src/retry.ts";
 export * from "./src/limiter.ts";
 export * from "./src/memory_store.ts";
 export * from "./src/paginate.ts";

@@ -1,5 +1,44 @@
 // A hand-written SVG chart of the pacing runs: no dependencies.
-import type { PacingOptions, PacingRun } from "./pacing.ts";
+/** One request as the server saw it: when it arrived and its status. */
+export interface Sent {
+  /** Milliseconds since the run started. */
+  t: number;
+  /** The emulator's clock (Date.now) when its rate limit admitted or refused it. */
+  serverNow: number;
+  status: number;
+}
+
+/** Why the server refused some requests, from an exact replay of its bucket. */
+export interface RefusalCauses {
+  /** Refused though exact arithmetic says a whole token was there: float rounding. */
+  atBoundary: number;
+  /** Refused with less than a token in the exact bucket: sent too early. */
+  early: number;
+  /** How early the earliest of those was, in ms. */
+  earlyByMs: number;
+}
+
+/** The run of one limiter. */
+export interface PacingRun {
+  name: string;
+  /** How it was configured, for the footnotes. */
+  config: string;
+  /** Arrival of the last request at the server, ms after the start. */
+  elapsedMs: number;
+  rateLimited: number;
+  /** In arrival order. */
+  sent: Sent[];
+  causes: RefusalCauses;
+  /** When the first request reached the server, ms after the start. */
+  firstMs: number;
+}
+
+/** The shape of the benchmark. */
+export interface PacingOptions {
+  n: number;
+  burst: number;
+  perSecond: number;
+}
 
 const COLORS = ["#1f5fbf", "#2e9e44", "#e07b00", "#8a4fbf", "#777777"];
 const W = 880;

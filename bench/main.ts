@@ -40,7 +40,7 @@ const header =
 console.log(header);
 
 const plan: [string, () => Promise<Section>][] = [
-  ["size", () => size(OUT, 10)],
+  ["size", () => size(OUT, 13_000, 9_000)],
   [
     "overhead",
     () => overhead({ requests: 2000, tokens: 20_000 }),

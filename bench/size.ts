@@ -61,10 +61,15 @@ async function bundle(
  * Bundles the entries and compares the core with the target and anchors.
  *
  * @param outDir Where the bundles go.
- * @param limitKb The core's gzipped target.
+ * @param limit The core's gzipped target, in bytes.
+ * @param ownLimit The gzipped target of our own code (the core with `--external jose`), in bytes.
  * @returns The section of the table.
  */
-export async function size(outDir: string, limitKb: number): Promise<Section> {
+export async function size(
+  outDir: string,
+  limit: number,
+  ownLimit: number,
+): Promise<Section> {
   const core = await bundle("mod.ts", `${outDir}/core.min.js`);
   const own = await bundle("mod.ts", `${outDir}/core.own.min.js`, ["jose"]);
   const honoExternal = await bundle(
@@ -110,31 +115,31 @@ export async function size(outDir: string, limitKb: number): Promise<Section> {
   const honoFree = honoModules === 0 && !honoImport;
 
   const jose = core.gzipped - own.gzipped;
-  const limit = limitKb * 1024;
+  const bytes = (n: number) => `${n.toLocaleString("en-US")} B`;
   const anchors = REFERENCES.map(([name, k]) => `${name} ≈ ${k} KB`).join(
     ", ",
   );
   const rows: Row[] = [{
     benchmark: "size: core entry (.) minified + gzip -9",
-    ours: `${kb(core.gzipped)} (${kb(core.minified)} min)`,
+    ours: `${bytes(core.gzipped)} (${kb(core.minified)} min)`,
     comparison: `${anchors} (reference, not measured)`,
     ratio: ratio(core.gzipped, limit) + " × target",
-    target: `< ${limitKb} KB`,
-    met: core.gzipped < limit,
+    target: `≤ ${bytes(limit)}`,
+    met: core.gzipped <= limit,
     data: { ...strip(core), limit },
   }, {
     benchmark: "size: core breakdown, our code (--external jose) vs jose",
-    ours: `${kb(own.gzipped)} (${kb(own.minified)} min)`,
-    comparison: `jose ≈ ${kb(jose)} (difference)`,
-    ratio: ratio(own.gzipped, core.gzipped) + " of core",
-    target: "—",
-    met: null,
-    data: { own: strip(own), joseGzipped: jose },
+    ours: `${bytes(own.gzipped)} (${kb(own.minified)} min)`,
+    comparison: `jose ≈ ${bytes(jose)} (difference)`,
+    ratio: ratio(own.gzipped, ownLimit) + " × target",
+    target: `≤ ${bytes(ownLimit)}`,
+    met: own.gzipped <= ownLimit,
+    data: { own: strip(own), joseGzipped: jose, ownLimit },
   }, {
     benchmark:
       "size: jose's CompactSign alone (the floor of a core that signs with jose)",
     ours: `${kb(joseOnly.gzipped)} (${kb(joseOnly.minified)} min)`,
-    comparison: `target ${limitKb} KB`,
+    comparison: `target ${bytes(limit)}`,
     ratio: ratio(joseOnly.gzipped, limit) + " of target",
     target: "—",
     met: null,

@@ -1,11 +1,12 @@
 /**
- * Serves the TalkJS emulator on a loopback port, so curl and other languages
- * can use it: `deno task emulator [--port 8787] [--app-id tEmulator]
- * [--secret-key sk_test_emulator] [--no-rate-limit] [--webhook-url URL]`.
- * `--port 0` picks a free port. `--webhook-url` sends TalkJS's webhook
- * events, signed with the secret key, to your endpoint (e.g.
- * `http://127.0.0.1:3000/talkjs/events`), logging each delivery. Environment:
- * `PORT`, `EMULATOR_APP_ID`, `EMULATOR_SECRET_KEY`, `EMULATOR_WEBHOOK_URL`.
+ * Serves the TalkJS emulator on a loopback port, so curl, other languages and
+ * anything that reads `TALKJS_BASE_URL` can use it: `deno task emulator
+ * [--port 8787] [--app-id tEmulator] [--secret-key sk_test_emulator]
+ * [--seed N] [--no-rate-limit] [--webhook-url URL]`. `--port 0` picks a free
+ * port. `--webhook-url` sends TalkJS's webhook events, signed with the secret
+ * key, to your endpoint (e.g. `http://127.0.0.1:3000/talkjs/events`), logging
+ * each delivery. Environment: `PORT`, `EMULATOR_APP_ID`,
+ * `EMULATOR_SECRET_KEY`, `EMULATOR_WEBHOOK_URL`. `--help` says it all.
  *
  * It prints its key, so it never reads `TALKJS_SECRET_KEY` (the variable of a
  * real app, the demo's) and refuses a live key (`sk_live_…`) from anywhere.
@@ -14,10 +15,42 @@
  */
 import { createEmulator } from "../testing.ts";
 
+const RATE_LIMIT =
+  "TalkJS's: a burst of 500, 100 more held, then 9 requests/s; beyond, 429";
+
+const HELP = `Usage: deno task emulator [options]
+
+Serves an in-memory TalkJS REST API on 127.0.0.1 (users, conversations,
+participants, messages, files, batch), for curl, other languages, and
+anything that reads TALKJS_BASE_URL: the demo, the examples, talkjs().
+
+Options:
+  --port N          the port, 0 for a free one (default 8787, or PORT)
+  --app-id ID       the app ID in every path (default tEmulator, or EMULATOR_APP_ID)
+  --secret-key KEY  a test key, used as a bearer token or to sign app tokens
+                    (default sk_test_emulator, or EMULATOR_SECRET_KEY)
+  --seed N          seeds message IDs: the same calls give the same IDs
+                    on every run (default 20251125)
+  --no-rate-limit   never answer 429
+  --webhook-url URL send TalkJS's webhook events, signed with the secret key,
+                    to URL (or EMULATOR_WEBHOOK_URL), logging each delivery
+  -h, --help        this help
+
+Rate limit, per app: TalkJS's. A burst of 500 requests, 100 more held in a
+queue until capacity refills, then 9 requests/s; beyond that, a 429 with
+Retry-After. Only authenticated requests for its own app ID count.
+
+It never reads TALKJS_APP_ID or TALKJS_SECRET_KEY (a real app's), and refuses
+a live key (sk_live_…): it prints its key. Data lives in memory until it stops.`;
+
+/** One line on stderr and exit 2: a bad flag or value. */
 function usage(message: string): never {
   // A live key typed into the wrong flag is not echoed back either.
-  console.error(`${message.replace(/sk_live_\w*/g, "sk_live_…")}
-Usage: deno task emulator [--port 8787] [--app-id ID] [--secret-key KEY] [--no-rate-limit] [--webhook-url URL]`);
+  console.error(
+    `${
+      message.replace(/sk_live_\w*/g, "sk_live_…")
+    } (see deno task emulator --help)`,
+  );
   Deno.exit(2);
 }
 
@@ -25,6 +58,7 @@ function parseArgs(args: string[]): {
   port: number;
   appId?: string;
   secretKey?: string;
+  seed?: number;
   rateLimit: boolean;
   webhookUrl?: string;
 } {
@@ -32,11 +66,17 @@ function parseArgs(args: string[]): {
   let rateLimit = true;
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
+    if (arg === "--help" || arg === "-h") {
+      console.log(HELP);
+      Deno.exit(0);
+    }
     if (arg === "--no-rate-limit") {
       rateLimit = false;
       continue;
     }
-    const m = /^--(port|app-id|secret-key|webhook-url)(?:=(.*))?$/.exec(arg);
+    const m = /^--(port|app-id|secret-key|seed|webhook-url)(?:=(.*))?$/.exec(
+      arg,
+    );
     if (!m) usage(`Unknown argument: ${arg}`);
     const value = m[2] ?? args[++i];
     if (value === undefined) usage(`Missing value for --${m[1]}`);
@@ -46,7 +86,13 @@ function parseArgs(args: string[]): {
     Deno.env.get(name) || undefined;
   const rawPort = values.port ?? env("PORT") ?? "8787";
   const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port > 65535) usage(`Bad port: ${rawPort}`);
+  if (!/^\d+$/.test(rawPort) || port > 65535) {
+    usage(`Bad port: ${rawPort} is not a number from 0 to 65535`);
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && !/^-?\d+$/.test(values.seed!.trim())) {
+    usage(`Bad seed: ${values.seed} is not an integer`);
+  }
   const appId = values["app-id"] ?? env("EMULATOR_APP_ID");
   const secretKey = values["secret-key"] ?? env("EMULATOR_SECRET_KEY");
   if (secretKey?.startsWith("sk_live_")) {
@@ -65,6 +111,7 @@ function parseArgs(args: string[]): {
     ...(appId === undefined ? {} : { appId }),
     ...(secretKey === undefined ? {} : { secretKey }),
     ...(webhookUrl === undefined ? {} : { webhookUrl }),
+    ...(seed === undefined ? {} : { seed }),
   };
 }
 
@@ -83,7 +130,7 @@ async function sendLogged(request: Request): Promise<Response> {
 }
 
 if (import.meta.main) {
-  const { port, appId, secretKey, rateLimit, webhookUrl } = parseArgs(
+  const { port, appId, secretKey, seed, rateLimit, webhookUrl } = parseArgs(
     Deno.args,
   );
   let emu: ReturnType<typeof createEmulator>;
@@ -91,6 +138,7 @@ if (import.meta.main) {
     emu = createEmulator({
       ...(appId === undefined ? {} : { appId }),
       ...(secretKey === undefined ? {} : { secretKey }),
+      ...(seed === undefined ? {} : { seed }),
       ...(rateLimit ? {} : { rateLimit: false }),
       ...(webhookUrl === undefined
         ? {}
@@ -113,6 +161,11 @@ if (import.meta.main) {
           ? "off (--webhook-url URL sends TalkJS's events to your endpoint)"
           : `POST ${webhookUrl}, signed with the secret key`
       }
+  rate limit: ${rateLimit ? RATE_LIMIT : "none (--no-rate-limit)"}
+  options:    deno task emulator --help
+
+Point the demo, the examples or your own code at it:
+  export TALKJS_APP_ID=${emu.appId} TALKJS_SECRET_KEY=${emu.secretKey} TALKJS_BASE_URL=${base}
 
 Try:
   curl -X PUT ${base}/v1/${emu.appId}/users/alice \\

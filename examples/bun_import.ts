@@ -7,7 +7,8 @@
  * bun examples/bun_import.ts              # 1,000 generated users
  * ```
  *
- * With `TALKJS_APP_ID` and `TALKJS_SECRET_KEY` set it writes to that app;
+ * With `TALKJS_APP_ID` and `TALKJS_SECRET_KEY` set it writes to that app
+ * (`TALKJS_BASE_URL` points it elsewhere, e.g. at `deno task emulator`);
  * without them, to an in-process emulator, so it runs anywhere. It uses
  * `node:` modules only, so Deno (and Node ≥ 24.2, for `import.meta.main`)
  * run it unchanged too. In
@@ -91,7 +92,11 @@ if (import.meta.main) {
       baseUrl: emu.baseUrl,
       fetch: emu.fetch,
     })
-    : createClient({ appId: appId!, secretKey: secretKey! });
+    : createClient({
+      appId: appId!,
+      secretKey: secretKey!,
+      baseUrl: process.env.TALKJS_BASE_URL || undefined,
+    });
 
   const users = await loadUsers(process.argv[2]);
   console.log(

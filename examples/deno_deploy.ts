@@ -19,8 +19,12 @@
  * TALKJS_APP_ID=t… TALKJS_SECRET_KEY=sk_… deno run --allow-net --allow-env --unstable-kv examples/deno_deploy.ts
  * ```
  *
- * Without the two variables every route answers a 500 naming them. In your
- * own project, import from `@unofficial/talkjs-rest`, `…/hono` and `…/kv`.
+ * `TALKJS_BASE_URL` points it elsewhere: against `deno task emulator` (in
+ * another terminal), `TALKJS_APP_ID=tEmulator TALKJS_SECRET_KEY=sk_test_emulator
+ * TALKJS_BASE_URL=http://127.0.0.1:8787`. `PORT` sets the port (default
+ * 8000; `0` picks a free one). Without the app ID and key every route
+ * answers a 500 naming them. In your own project, import from
+ * `@unofficial/talkjs-rest`, `…/hono` and `…/kv`.
  *
  * @module
  */
@@ -42,8 +46,8 @@ export interface SupportAppOptions {
   secretKey: string | undefined;
   /** Holds the limiter's state and the IDs of handled webhook events. */
   kv: Deno.Kv;
-  /** Where TalkJS is, e.g. the emulator's `baseUrl`. */
-  baseUrl?: string;
+  /** Where TalkJS is, e.g. the emulator's `baseUrl`; TalkJS when `undefined`. */
+  baseUrl?: string | undefined;
   /** How requests reach it, e.g. the emulator's `fetch`. */
   fetch?: ClientOptions["fetch"];
   /** Handles each new webhook event, once. */
@@ -134,7 +138,9 @@ if (import.meta.main) {
   const app = createSupportApp({
     appId: Deno.env.get("TALKJS_APP_ID"),
     secretKey: Deno.env.get("TALKJS_SECRET_KEY"),
+    baseUrl: Deno.env.get("TALKJS_BASE_URL") || undefined,
     kv: await Deno.openKv(),
   });
-  Deno.serve(app.fetch);
+  // Deno Deploy chooses the port itself.
+  Deno.serve({ port: Number(Deno.env.get("PORT") ?? 8000) }, app.fetch);
 }

@@ -1,6 +1,32 @@
-// GCRA (generic cell rate algorithm) shared by every LimiterStore.
-import type { ReserveOptions } from "./limiter.ts";
+// GCRA (generic cell rate algorithm) shared by every LimiterStore, and the
+// store's interface.
 import { fail, isPositiveFinite, requireNumber } from "./_validate.ts";
+
+/** What {@linkcode LimiterStore.reserve} is told about the slot to book. */
+export interface ReserveOptions {
+  /** The caller's current time, in milliseconds. */
+  now: number;
+  /** The sustained spacing between two requests: `1000 / perSecond`. */
+  intervalMs: number;
+  /** How many requests may go out at once from a rested state. */
+  burst: number;
+}
+
+/**
+ * Where a {@linkcode Limiter} keeps its state: one theoretical arrival time
+ * (GCRA) per key. Limiters sharing a store and a key share one budget.
+ */
+export interface LimiterStore {
+  /**
+   * Atomically books the next slot for `key` and answers the time at which
+   * it may be used (never before `options.now`).
+   *
+   * @param key The budget's name, e.g. the TalkJS app ID.
+   * @param options The caller's time, the interval and the burst.
+   * @returns The time, on the caller's clock, at which the request may go out.
+   */
+  reserve(key: string, options: ReserveOptions): Promise<number>;
+}
 
 /**
  * Checks the arguments of {@linkcode LimiterStore.reserve}, for every store.

@@ -1,4 +1,3 @@
-import type { HttpMethod, RequestOptions } from "./client.ts";
 import { fail, requireId } from "./_validate.ts";
 
 const what = "send a request";
@@ -31,6 +30,13 @@ export function encodeSegments(segments: readonly string[]): string {
   ).join("");
 }
 
+/**
+ * The longest `Retry-After` honoured, in milliseconds: the default of
+ * `RetryOptions.maxRetryAfterMs`, and the longest hold a 429 puts on the
+ * client's limiter.
+ */
+export const MAX_RETRY_AFTER_MS = 60_000;
+
 /** Parses `Retry-After` (seconds or an HTTP date) into milliseconds from `now`. */
 export function parseRetryAfter(
   value: string | null,
@@ -43,10 +49,3 @@ export function parseRetryAfter(
   const date = Date.parse(trimmed);
   return isNaN(date) ? undefined : Math.max(0, date - now);
 }
-
-/** The request function resources are built on. */
-export type RequestFn = <T = unknown>(
-  method: HttpMethod,
-  segments: readonly string[],
-  init?: RequestOptions,
-) => Promise<T>;

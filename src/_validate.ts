@@ -184,3 +184,27 @@ export function requireClock(what: string, name: string, value: unknown): void {
     fail(what, name, "a Clock", value);
   }
 }
+
+/**
+ * Throws unless `value` is a string that passes `ok`: a `TypeError` for
+ * anything but a string (a wrong shape), a `RangeError` for a string that
+ * fails `ok` (a wrong value).
+ */
+export function requireString(
+  what: string,
+  name: string,
+  value: unknown,
+  rule: string,
+  ok: (s: string) => boolean,
+): string {
+  if (typeof value !== "string" || !ok(value)) {
+    fail(
+      what,
+      name,
+      rule,
+      value,
+      typeof value === "string" ? RangeError : TypeError,
+    );
+  }
+  return value;
+}

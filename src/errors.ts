@@ -9,12 +9,13 @@
  * function record(error: unknown): void {
  *   if (error instanceof TalkJsError) failures.set(error.code, (failures.get(error.code) ?? 0) + 1);
  * }
- * record(new TalkJsTimeoutError("GET", "/v1/app/users", 30_000));
+ * record(new TalkJsTimeoutError({ method: "GET", path: "/v1/app/users", timeoutMs: 30_000 }));
  * console.log(failures); // Map(1) { "TALKJS_TIMEOUT" => 1 }
  * ```
  */
 export type TalkJsErrorCode =
   | "TALKJS_API_ERROR"
+  | "TALKJS_UNEXPECTED_ANSWER"
   | "TALKJS_NETWORK_ERROR"
   | "TALKJS_TIMEOUT"
   | "TALKJS_WEBHOOK_INVALID";
@@ -124,6 +125,16 @@ export interface ChunkFailure {
   ids?: string[];
 }
 
+/** What every request's error is constructed from: the request that failed. */
+export interface TalkJsRequestErrorInit {
+  /** The request's method. */
+  method: string;
+  /** The request's path and query, as sent: `/v1/{appId}/users/u1`. */
+  path: string;
+  /** The original failure. */
+  cause?: unknown;
+}
+
 /**
  * What {@linkcode TalkJsApiError} is constructed from.
  *
@@ -142,13 +153,12 @@ export interface ChunkFailure {
  * console.log(isRetryableError(error), error.retryAfterMs); // true 2000
  * ```
  */
-export interface TalkJsApiErrorInit {
-  /** The HTTP status, anything but 200. */
+export interface TalkJsApiErrorInit extends TalkJsRequestErrorInit {
+  /**
+   * The HTTP status: anything but 200, except for an unexpected answer
+   * (`expected` set), which came with a 200.
+   */
   status: number;
-  /** The request's method. */
-  method: string;
-  /** The request's path and query, e.g. `/v1/app/users/u1`. */
-  path: string;
   /** The answer's body: parsed JSON when it parsed, else the text. */
   body: unknown;
   /** From `Retry-After`, in milliseconds, when the answer had one. */
@@ -158,10 +168,18 @@ export interface TalkJsApiErrorInit {
    * `Location`, or a note that the runtime hid it.
    */
   location?: string | undefined;
+  /**
+   * Set for a 200 whose body is not what the endpoint answers (not JSON, or
+   * without the field it must carry): what was expected, e.g.
+   * `"{ id: string }"`. The error's code is then `TALKJS_UNEXPECTED_ANSWER`.
+   */
+  expected?: string | undefined;
 }
 
 /**
- * TalkJS answered with a status other than 200.
+ * TalkJS answered with a status other than 200 (code `TALKJS_API_ERROR`), or
+ * with a 200 whose body is not what the endpoint answers (code
+ * `TALKJS_UNEXPECTED_ANSWER`: not JSON, or a GET's record without its `id`).
  *
  * @example Tell a missing user from other failures
  * ```ts
@@ -172,7 +190,7 @@ export interface TalkJsApiErrorInit {
  * ```
  */
 export class TalkJsApiError extends TalkJsError {
-  /** The HTTP status. */
+  /** The HTTP status: 200 only for an unexpected answer (code `TALKJS_UNEXPECTED_ANSWER`). */
   declare readonly status: number;
   /** The request's method. */
   declare readonly method: string;
@@ -190,14 +208,18 @@ export class TalkJsApiError extends TalkJsError {
   /**
    * Creates the error from what failed.
    *
-   * @param init Status, method, path, body, Retry-After and Location.
+   * @param init Status, method, path, body, Retry-After, Location and what was expected.
    */
   constructor(init: TalkJsApiErrorInit) {
-    const { location } = init;
+    const { location, expected } = init;
     const reasons = readReasons(init.body);
     super(
-      "TALKJS_API_ERROR",
-      `Request failed with status ${init.status}: ${init.method} ${init.path}${
+      expected === undefined ? "TALKJS_API_ERROR" : "TALKJS_UNEXPECTED_ANSWER",
+      `${
+        expected === undefined
+          ? `Request failed with status ${init.status}`
+          : `Unexpected answer (expected ${expected})`
+      }: ${init.method} ${init.path}${
         location !== undefined
           ? ` (a redirect to ${location}, not followed)`
           : reasons
@@ -245,7 +267,7 @@ function readReasons(
  * ```ts
  * import { TalkJsNetworkError } from "@unofficial/talkjs-rest";
  *
- * const error = new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("connection reset"));
+ * const error = new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("connection reset") });
  * console.log(error.message); // Request failed before an answer: GET /v1/app/users
  * ```
  */
@@ -258,17 +280,14 @@ export class TalkJsNetworkError extends TalkJsError {
   /**
    * Creates the error for a request that got no complete answer.
    *
-   * @param method The request's method.
-   * @param path The request's path and query.
-   * @param cause The original failure.
+   * @param init The request's method and path, and the original failure as `cause`.
    */
-  constructor(method: string, path: string, cause: unknown) {
+  constructor(init: TalkJsRequestErrorInit) {
+    const { method, path, cause } = init;
     super(
       "TALKJS_NETWORK_ERROR",
       `Request failed before an answer: ${method} ${path}`,
-      {
-        cause,
-      },
+      { cause },
     );
     this.name = "TalkJsNetworkError";
     this.method = method;
@@ -289,6 +308,12 @@ export class TalkJsNetworkError extends TalkJsError {
   }
 }
 
+/** What {@linkcode TalkJsTimeoutError} is constructed from. */
+export interface TalkJsTimeoutErrorInit extends TalkJsRequestErrorInit {
+  /** The per-attempt limit that was exceeded, in milliseconds. */
+  timeoutMs: number;
+}
+
 /**
  * One attempt took longer than `timeoutMs`.
  *
@@ -296,7 +321,7 @@ export class TalkJsNetworkError extends TalkJsError {
  * ```ts
  * import { TalkJsTimeoutError } from "@unofficial/talkjs-rest";
  *
- * const error = new TalkJsTimeoutError("GET", "/v1/app/users", 30_000);
+ * const error = new TalkJsTimeoutError({ method: "GET", path: "/v1/app/users", timeoutMs: 30_000 });
  * console.log(error.timeoutMs); // 30000
  * ```
  */
@@ -311,21 +336,15 @@ export class TalkJsTimeoutError extends TalkJsError {
   /**
    * Creates the error for an attempt that ran out of time.
    *
-   * @param method The request's method.
-   * @param path The request's path and query.
-   * @param timeoutMs The limit that was exceeded.
-   * @param options `cause`: what the aborted fetch rejected with.
+   * @param init The request's method and path, the limit that was exceeded,
+   * and as `cause` what the aborted fetch rejected with.
    */
-  constructor(
-    method: string,
-    path: string,
-    timeoutMs: number,
-    options?: ErrorOptions,
-  ) {
+  constructor(init: TalkJsTimeoutErrorInit) {
+    const { method, path, timeoutMs, cause } = init;
     super(
       "TALKJS_TIMEOUT",
       `Request timed out after ${timeoutMs} ms: ${method} ${path}`,
-      options,
+      "cause" in init ? { cause } : undefined,
     );
     this.name = "TalkJsTimeoutError";
     this.method = method;

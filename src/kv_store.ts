@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "./clock.ts";
-import type { LimiterStore, ReserveOptions } from "./limiter.ts";
+import type { LimiterStore, ReserveOptions } from "./_gcra.ts";
 import { checkReserve, gcra } from "./_gcra.ts";
 import {
   fail,

@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { memoryStore } from "./memory_store.ts";
+import type { LimiterStore } from "./_gcra.ts";
 import {
   fail,
   isCount,
@@ -13,37 +14,13 @@ import {
   show,
 } from "./_validate.ts";
 
+export type { LimiterStore, ReserveOptions } from "./_gcra.ts";
+
 /**
  * How long after its start a wave of due callers counts as let out at once
  * (see `waveLast` in createLimiter), in milliseconds.
  */
 const WAVE_MS = 10;
-
-/** What {@linkcode LimiterStore.reserve} is told about the slot to book. */
-export interface ReserveOptions {
-  /** The caller's current time, in milliseconds. */
-  now: number;
-  /** The sustained spacing between two requests: `1000 / perSecond`. */
-  intervalMs: number;
-  /** How many requests may go out at once from a rested state. */
-  burst: number;
-}
-
-/**
- * Where a {@linkcode Limiter} keeps its state: one theoretical arrival time
- * (GCRA) per key. Limiters sharing a store and a key share one budget.
- */
-export interface LimiterStore {
-  /**
-   * Atomically books the next slot for `key` and answers the time at which
-   * it may be used (never before `options.now`).
-   *
-   * @param key The budget's name, e.g. the TalkJS app ID.
-   * @param options The caller's time, the interval and the burst.
-   * @returns The time, on the caller's clock, at which the request may go out.
-   */
-  reserve(key: string, options: ReserveOptions): Promise<number>;
-}
 
 /** How {@linkcode createLimiter} paces requests. */
 export interface LimiterOptions {
@@ -137,6 +114,7 @@ export interface Limiter {
   readonly pending: number;
 }
 
+/** A caller in the limiter's queue. */
 interface Waiter {
   /** Order of arrival, to estimate how long the wait for the turn is. */
   seq: number;
@@ -148,6 +126,319 @@ interface Waiter {
   wake: (() => void) | undefined;
   prev: Waiter | undefined;
   next: Waiter | undefined;
+}
+
+/**
+ * The FIFO of waiting callers: a doubly linked list, so that an abort
+ * anywhere in a long queue is O(1). Whoever becomes the head is woken.
+ */
+function createQueue() {
+  let arrivals = 0;
+  const queue = {
+    head: undefined as Waiter | undefined,
+    tail: undefined as Waiter | undefined,
+    size: 0,
+    enqueue(): Waiter {
+      const w: Waiter = {
+        seq: arrivals++,
+        wake: undefined,
+        prev: queue.tail,
+        next: undefined,
+      };
+      if (queue.tail) queue.tail.next = w;
+      else queue.head = w;
+      queue.tail = w;
+      queue.size++;
+      return w;
+    },
+    leave(w: Waiter): void {
+      const wasHead = queue.head === w;
+      if (w.prev) w.prev.next = w.next;
+      else queue.head = w.next;
+      if (w.next) w.next.prev = w.prev;
+      else queue.tail = w.prev;
+      w.prev = w.next = undefined;
+      queue.size--;
+      if (wasHead) queue.head?.wake?.();
+    },
+  };
+  return queue;
+}
+
+/**
+ * Waits until `w.wake()` is called, at most `ms` on the caller's own timer;
+ * rejects with `signal.reason` on abort. Leaves no timer, listener or
+ * handler behind, however often a caller naps.
+ */
+async function nap(
+  clock: Clock,
+  w: Waiter,
+  ms: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  // Another caller wakes this one by resolving a promise of this nap's
+  // own, never by touching its timer: on Workers a timer belongs to the
+  // request that started it, and cancelling it from another request's
+  // handler throws ("Cannot perform I/O on behalf of a different
+  // request"). A fresh promise per nap leaves nothing behind once it ends.
+  const timer = new AbortController();
+  const stop = () => timer.abort();
+  signal?.addEventListener("abort", stop, { once: true });
+  const woken = new Promise<void>((resolve) => w.wake = resolve);
+  try {
+    await Promise.race([
+      woken,
+      clock.sleep(ms, timer.signal).catch(() => {}),
+    ]);
+  } finally {
+    w.wake = undefined;
+    signal?.removeEventListener("abort", stop);
+    timer.abort();
+  }
+  signal?.throwIfAborted();
+}
+
+async function sleepUntil(
+  clock: Clock,
+  time: number,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const ms = time - clock.now();
+  if (ms > 0) await clock.sleep(ms, signal);
+}
+
+/** A slot booked in the store: `at`, when the caller may go (the slot plus the stream's shift). */
+interface Booking {
+  slot: number;
+  at: number;
+}
+
+/** A limiter's options, checked, and its state. */
+interface LimiterState {
+  intervalMs: number;
+  burst: number;
+  concurrency: number;
+  store: LimiterStore;
+  key: string;
+  clock: Clock;
+  slackMs: number;
+  queue: ReturnType<typeof createQueue>;
+  inFlight: number;
+  /** Nothing goes out before this, after a 429 (but see `waveLast`). */
+  penaltyUntil: number;
+  /** A slot booked by a head that gave up before using it: the next head takes it. */
+  handedOver: number | undefined;
+  /**
+   * The paced stream runs `slackMs` behind its slots, from the first request
+   * that has to wait until the limiter rests again: `shift` is 0 or
+   * `slackMs`; `lastOut` when the last caller went, `lastSlot` its slot.
+   */
+  shift: number;
+  lastOut: number;
+  lastSlot: number;
+  /**
+   * The last caller of the wave under way, and when it started: the callers
+   * queued when a grant started it, let through one after another while each
+   * one's slot is already due. A hold set meanwhile (a 429 answering one of
+   * them) holds the queue behind the wave, not the rest of it: released in no
+   * time, they would all have gone out before that answer came back. Without
+   * this, a server that answers 429 at once (in process) re-arms the hold
+   * after the first few of every wave, and a queue of N needs about N holds
+   * to drain. Only a wave let out in no time is one: past WAVE_MS from its
+   * start (a store with a round trip per slot, such as Redis), the rest of it
+   * is held like anyone else, since the answer had time to come back.
+   */
+  waveLast: number;
+  waveStart: number;
+}
+
+function resolveLimiterOptions(options: LimiterOptions): LimiterState {
+  const what = "create a limiter";
+  if (typeof options !== "object" || !options) {
+    fail(what, "options", "an object", options);
+  }
+  const {
+    burst = 600,
+    perSecond = 9,
+    concurrency = Infinity,
+    store = memoryStore(),
+    key = "default",
+    clock = systemClock,
+    slackMs = Math.min(500 / perSecond, 50),
+  } = options;
+  requireInt(what, "burst", burst, 1, Infinity);
+  requirePositive(what, "perSecond", perSecond);
+  requirePositive(what, "slackMs", slackMs, true);
+  requireNumber(
+    what,
+    "concurrency",
+    concurrency,
+    "an integer >= 1 or Infinity",
+    (n) => n >= 1 && isCount(n),
+  );
+  if (typeof store?.reserve !== "function") {
+    fail(what, "store", "a LimiterStore", store);
+  }
+  requireId(what, "key", key);
+  requireClock(what, "clock", clock);
+  return {
+    intervalMs: 1000 / perSecond,
+    burst,
+    concurrency,
+    store,
+    key,
+    clock,
+    slackMs,
+    queue: createQueue(),
+    inFlight: 0,
+    penaltyUntil: -Infinity,
+    handedOver: undefined,
+    shift: 0,
+    lastOut: -Infinity,
+    lastSlot: -Infinity,
+    waveLast: -1,
+    waveStart: -Infinity,
+  };
+}
+
+/**
+ * Books a slot in the store; an abort rejects at once, and a slot the
+ * store answers after that goes to the next caller, unused.
+ */
+function reserve(
+  s: LimiterState,
+  now: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
+  const { intervalMs, burst } = s;
+  const booking = s.store.reserve(s.key, { now, intervalMs, burst });
+  if (!signal) return booking;
+  return new Promise((resolve, reject) => {
+    const abort = () => {
+      reject(signal.reason);
+      booking.then((at) => {
+        if (typeof at === "number" && s.handedOver === undefined) {
+          s.handedOver = at;
+          s.queue.head?.wake?.();
+        }
+      }, () => {});
+    };
+    signal.addEventListener("abort", abort, { once: true });
+    booking.then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", abort)
+    );
+  });
+}
+
+/** GCRA: books the next slot in the store, placed in the paced stream. */
+async function book(
+  s: LimiterState,
+  signal: AbortSignal | undefined,
+): Promise<Booking> {
+  const at = await reserve(s, s.clock.now(), signal);
+  if (typeof at !== "number" || Number.isNaN(at)) {
+    throw new TypeError(
+      `Cannot acquire a slot as the store answered a time that is not a number: ${
+        show(at)
+      }`,
+    );
+  }
+  // A slot answered "now" while the stream is shifted is a late-booked paced
+  // one, not a burst. "Now" is read again: a store that retried (a locked KV
+  // file) books at its own, later time, and a slot due by then is no wait.
+  const now = s.clock.now();
+  if (at > now) s.shift ||= s.slackMs;
+  else if (now - s.lastOut > s.intervalMs) s.shift = 0;
+  // A store answers "now" for any slot already due: while pacing, the slot
+  // is at least one interval after the last one.
+  const slot = s.shift ? Math.max(at, s.lastSlot + s.intervalMs) : at;
+  return { slot, at: slot + s.shift };
+}
+
+/** Lets `w` out with its due booking: a wave starts with it, unless one is under way. */
+function letOut(s: LimiterState, w: Waiter, { slot }: Booking): () => void {
+  s.lastOut = s.clock.now();
+  s.lastSlot = slot;
+  if (w.seq > s.waveLast) {
+    s.waveLast = s.queue.tail!.seq;
+    s.waveStart = s.lastOut;
+  }
+  s.inFlight++;
+  let released = false;
+  return function release(): void {
+    if (released) return;
+    released = true;
+    s.inFlight--;
+    s.queue.head?.wake?.();
+  };
+}
+
+/**
+ * Waits for `w`'s turn at the head of the queue: about one interval per
+ * caller ahead, and no sooner than a hold ends; the turn usually comes
+ * first, and wakes it.
+ */
+async function awaitTurn(
+  s: LimiterState,
+  w: Waiter,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const { queue, clock, intervalMs } = s;
+  while (queue.head !== w) {
+    const ahead = (w.seq - queue.head!.seq) * intervalMs;
+    const held = s.penaltyUntil - clock.now();
+    await nap(clock, w, Math.max(intervalMs, ahead, held), signal);
+  }
+}
+
+/** {@linkcode Limiter.acquire}: the turn, then book, wait for the slot and go. */
+async function acquire(
+  s: LimiterState,
+  signal: AbortSignal | undefined,
+): Promise<() => void> {
+  requireSignal("acquire a slot", "signal", signal);
+  signal?.throwIfAborted();
+  const { clock } = s;
+  const w = s.queue.enqueue();
+  let booking: Booking | undefined;
+  try {
+    // No await for the head: it books (or starts its hold) in this tick.
+    if (s.queue.head !== w) await awaitTurn(s, w, signal);
+    if (s.handedOver !== undefined) {
+      booking = { slot: s.handedOver - s.shift, at: s.handedOver };
+      s.handedOver = undefined;
+    }
+    for (;;) {
+      signal?.throwIfAborted();
+      const now = clock.now();
+      if (s.inFlight >= s.concurrency) {
+        s.waveLast = -1;
+        await nap(clock, w, Math.max(s.intervalMs, 50), signal);
+      } else if (
+        s.penaltyUntil > now &&
+        (w.seq > s.waveLast || now - s.waveStart > WAVE_MS)
+      ) {
+        // Held after a 429. A slot booked before the hold would go out late,
+        // outside the budget's accounting: dropped, and booked afresh after.
+        booking = undefined;
+        await sleepUntil(clock, s.penaltyUntil, signal);
+      } else if (booking === undefined) {
+        booking = await book(s, signal);
+      } else if (booking.at > now) {
+        s.waveLast = -1;
+        await sleepUntil(clock, booking.at, signal);
+      } else {
+        const due = booking;
+        booking = undefined;
+        return letOut(s, w, due);
+      }
+    }
+  } catch (error) {
+    if (booking !== undefined) s.handedOver = booking.at;
+    throw signal?.aborted ? signal.reason : error;
+  } finally {
+    s.queue.leave(w);
+  }
 }
 
 /**
@@ -183,254 +474,12 @@ interface Waiter {
  * ```
  */
 export function createLimiter(options: LimiterOptions = {}): Limiter {
-  const what = "create a limiter";
-  if (typeof options !== "object" || !options) {
-    fail(what, "options", "an object", options);
-  }
-  const {
-    burst = 600,
-    perSecond = 9,
-    concurrency = Infinity,
-    store = memoryStore(),
-    key = "default",
-    clock = systemClock,
-    slackMs = Math.min(500 / perSecond, 50),
-  } = options;
-  requireInt(what, "burst", burst, 1, Infinity);
-  requirePositive(what, "perSecond", perSecond);
-  requirePositive(what, "slackMs", slackMs, true);
-  requireNumber(
-    what,
-    "concurrency",
-    concurrency,
-    "an integer >= 1 or Infinity",
-    (n) => n >= 1 && isCount(n),
-  );
-  if (typeof store?.reserve !== "function") {
-    fail(what, "store", "a LimiterStore", store);
-  }
-  requireId(what, "key", key);
-  requireClock(what, "clock", clock);
-  const intervalMs = 1000 / perSecond;
-
-  // A doubly linked FIFO, so that an abort anywhere in a long queue is O(1).
-  // Each caller waits for its own turn and then books and sleeps itself, and
-  // every wait for another caller (the turn, a concurrency slot) is also
-  // bounded by a timer of the waiting caller's own. On Workers, timers and
-  // promises belong to the request that made them: a request that only waits
-  // on another request's promise is cancelled as hung, and a timer started for
-  // one request dies with it.
-  let head: Waiter | undefined;
-  let tail: Waiter | undefined;
-  let size = 0;
-  let inFlight = 0;
-  let penaltyUntil = -Infinity;
-  // A slot booked by a head that gave up before using it: the next head takes it.
-  let handedOver: number | undefined;
-  let shift = 0;
-  let lastOut = -Infinity;
-  let lastSlot = -Infinity;
-  let arrivals = 0;
-  // The last caller of the wave under way: the callers queued when a grant
-  // started it, let through one after another while each one's slot is
-  // already due. A hold set meanwhile (a 429 answering one of them) holds the
-  // queue behind the wave, not the rest of it: released in no time, they
-  // would all have gone out before that answer came back. Without this, a
-  // server that answers 429 at once (in process) re-arms the hold after the
-  // first few of every wave, and a queue of N needs about N holds to drain.
-  // Only a wave let out in no time is one: past WAVE_MS from its start (a
-  // store with a round trip per slot, such as Redis), the rest of it is held
-  // like anyone else, since the answer had time to come back.
-  let waveLast = -1;
-  let waveStart = -Infinity;
-
-  function enqueue(): Waiter {
-    const w: Waiter = {
-      seq: arrivals++,
-      wake: undefined,
-      prev: tail,
-      next: undefined,
-    };
-    if (tail) tail.next = w;
-    else head = w;
-    tail = w;
-    size++;
-    return w;
-  }
-
-  function leave(w: Waiter): void {
-    const wasHead = head === w;
-    if (w.prev) w.prev.next = w.next;
-    else head = w.next;
-    if (w.next) w.next.prev = w.prev;
-    else tail = w.prev;
-    w.prev = w.next = undefined;
-    size--;
-    if (wasHead) head?.wake?.();
-  }
-
-  /**
-   * Waits until `w.wake()` is called, at most `ms` on the caller's own timer;
-   * rejects with `signal.reason` on abort. Leaves no timer, listener or
-   * handler behind, however often a caller naps.
-   */
-  async function nap(
-    w: Waiter,
-    ms: number,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    // Another caller wakes this one by resolving a promise of this nap's
-    // own, never by touching its timer: on Workers a timer belongs to the
-    // request that started it, and cancelling it from another request's
-    // handler throws ("Cannot perform I/O on behalf of a different
-    // request"). A fresh promise per nap leaves nothing behind once it ends.
-    const timer = new AbortController();
-    const stop = () => timer.abort();
-    signal?.addEventListener("abort", stop, { once: true });
-    const woken = new Promise<void>((resolve) => w.wake = resolve);
-    try {
-      await Promise.race([
-        woken,
-        clock.sleep(ms, timer.signal).catch(() => {}),
-      ]);
-    } finally {
-      w.wake = undefined;
-      signal?.removeEventListener("abort", stop);
-      timer.abort();
-    }
-    signal?.throwIfAborted();
-  }
-
-  /**
-   * Books a slot in the store; an abort rejects at once, and a slot the
-   * store answers after that goes to the next caller, unused.
-   */
-  function reserve(now: number, signal?: AbortSignal): Promise<number> {
-    const booking = store.reserve(key, { now, intervalMs, burst });
-    if (!signal) return booking;
-    return new Promise((resolve, reject) => {
-      const abort = () => {
-        reject(signal.reason);
-        booking.then((at) => {
-          if (typeof at === "number" && handedOver === undefined) {
-            handedOver = at;
-            head?.wake?.();
-          }
-        }, () => {});
-      };
-      signal.addEventListener("abort", abort, { once: true });
-      booking.then(resolve, reject).finally(() =>
-        signal.removeEventListener("abort", abort)
-      );
-    });
-  }
-
-  async function sleepUntil(
-    time: number,
-    signal: AbortSignal | undefined,
-  ): Promise<void> {
-    const ms = time - clock.now();
-    if (ms > 0) await clock.sleep(ms, signal);
-  }
-
-  async function acquire(signal?: AbortSignal): Promise<() => void> {
-    requireSignal("acquire a slot", "signal", signal);
-    signal?.throwIfAborted();
-    const w = enqueue();
-    let booked: number | undefined;
-    let slot = 0;
-    try {
-      while (head !== w) {
-        // About one interval per caller ahead, and no sooner than a hold
-        // ends; the turn usually comes first.
-        await nap(
-          w,
-          Math.max(
-            intervalMs,
-            (w.seq - head!.seq) * intervalMs,
-            penaltyUntil - clock.now(),
-          ),
-          signal,
-        );
-      }
-      booked = handedOver;
-      handedOver = undefined;
-      if (booked !== undefined) slot = booked - shift;
-      for (;;) {
-        signal?.throwIfAborted();
-        if (inFlight >= concurrency) {
-          waveLast = -1;
-          await nap(w, Math.max(intervalMs, 50), signal);
-          continue;
-        }
-        const now = clock.now();
-        if (
-          penaltyUntil > now &&
-          (w.seq > waveLast || now - waveStart > WAVE_MS)
-        ) {
-          // A slot booked before the penalty would go out late, outside the
-          // budget's accounting: drop it and book afresh afterwards.
-          booked = undefined;
-          await sleepUntil(penaltyUntil, signal);
-          continue;
-        }
-        if (booked === undefined) {
-          const at = await reserve(now, signal);
-          if (typeof at !== "number" || Number.isNaN(at)) {
-            throw new TypeError(
-              `Cannot acquire a slot as the store answered a time that is not a number: ${
-                show(at)
-              }`,
-            );
-          }
-          // The paced stream runs `slackMs` behind its slots, from the first
-          // request that has to wait until the limiter rests again (a slot
-          // answered "now" then is a late-booked paced one, not a burst).
-          // "Now" is read again: a store that retried (a locked KV file)
-          // books at its own, later time, and a slot due by then is no wait.
-          const after = clock.now();
-          if (at > after) shift ||= slackMs;
-          else if (after - lastOut > intervalMs) shift = 0;
-          // A store answers "now" for any slot already due: while pacing, the
-          // slot is at least one interval after the last one.
-          slot = shift ? Math.max(at, lastSlot + intervalMs) : at;
-          booked = slot + shift;
-          continue;
-        }
-        if (booked > clock.now()) {
-          waveLast = -1;
-          await sleepUntil(booked, signal);
-          continue;
-        }
-        booked = undefined;
-        lastOut = clock.now();
-        lastSlot = slot;
-        if (w.seq > waveLast) {
-          waveLast = tail!.seq;
-          waveStart = lastOut;
-        }
-        inFlight++;
-        let released = false;
-        return function release(): void {
-          if (released) return;
-          released = true;
-          inFlight--;
-          head?.wake?.();
-        };
-      }
-    } catch (error) {
-      if (booked !== undefined) handedOver = booked;
-      throw signal?.aborted ? signal.reason : error;
-    } finally {
-      leave(w);
-    }
-  }
-
+  const state = resolveLimiterOptions(options);
   return {
-    acquire,
+    acquire: (signal?: AbortSignal) => acquire(state, signal),
     async schedule<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
       requireFunction("schedule a request", "fn", fn);
-      const release = await acquire(signal);
+      const release = await acquire(state, signal);
       try {
         return await fn();
       } finally {
@@ -439,10 +488,13 @@ export function createLimiter(options: LimiterOptions = {}): Limiter {
     },
     penalize(ms: number): void {
       requirePositive("penalize the limiter", "ms", ms, true);
-      penaltyUntil = Math.max(penaltyUntil, clock.now() + ms);
+      state.penaltyUntil = Math.max(
+        state.penaltyUntil,
+        state.clock.now() + ms,
+      );
     },
     get pending(): number {
-      return size;
+      return state.queue.size;
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Clock } from "./clock.ts";
  * import { createManualClock, type ManualClock } from "@unofficial/talkjs-rest/testing";
  *
  * const clock: ManualClock = createManualClock();
- * const reset = new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("reset"));
+ * const reset = new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("reset") });
  * const result = withRetry(
  *   ({ attempt }) => attempt < 3 ? Promise.reject(reset) : Promise.resolve(attempt),
  *   { clock, jitter: "none" },

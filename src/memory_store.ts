@@ -1,4 +1,4 @@
-import type { LimiterStore, ReserveOptions } from "./limiter.ts";
+import type { LimiterStore, ReserveOptions } from "./_gcra.ts";
 import { checkReserve, gcra } from "./_gcra.ts";
 
 /**

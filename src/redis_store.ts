@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "./clock.ts";
-import type { LimiterStore, ReserveOptions } from "./limiter.ts";
+import type { LimiterStore, ReserveOptions } from "./_gcra.ts";
 import { checkReserve } from "./_gcra.ts";
 import {
   fail,
@@ -111,6 +111,38 @@ function readWait(answer: unknown, key: string): number {
   return micros / 1000;
 }
 
+/** Checks the arguments of {@linkcode redisStore}; answers its options with defaults. */
+function resolveRedisOptions(
+  client: RedisLike,
+  options: RedisStoreOptions,
+): Required<RedisStoreOptions> {
+  const what = "create a Redis store";
+  if (typeof client?.eval !== "function") {
+    fail(
+      what,
+      "client",
+      "a Redis client with eval(script, keys, args)",
+      client,
+    );
+  }
+  requireObject(what, "options", options);
+  const {
+    prefix = "talkjs-rest:limiter:",
+    timeoutMs = 2000,
+    clock = systemClock,
+  } = options;
+  if (typeof prefix !== "string") fail(what, "prefix", "a string", prefix);
+  requireNumber(
+    what,
+    "timeoutMs",
+    timeoutMs,
+    "a positive number (Infinity: no timeout)",
+    (n) => n > 0,
+  );
+  requireClock(what, "clock", clock);
+  return { prefix, timeoutMs, clock };
+}
+
 /**
  * A {@linkcode LimiterStore} in Redis, so that the processes and machines of
  * a Node or Bun fleet share one rate-limit budget. Each reservation is one
@@ -158,30 +190,7 @@ export function redisStore(
   client: RedisLike,
   options: RedisStoreOptions = {},
 ): LimiterStore {
-  const what = "create a Redis store";
-  if (typeof client?.eval !== "function") {
-    fail(
-      what,
-      "client",
-      "a Redis client with eval(script, keys, args)",
-      client,
-    );
-  }
-  requireObject(what, "options", options);
-  const {
-    prefix = "talkjs-rest:limiter:",
-    timeoutMs = 2000,
-    clock = systemClock,
-  } = options;
-  if (typeof prefix !== "string") fail(what, "prefix", "a string", prefix);
-  requireNumber(
-    what,
-    "timeoutMs",
-    timeoutMs,
-    "a positive number (Infinity: no timeout)",
-    (n) => n > 0,
-  );
-  requireClock(what, "clock", clock);
+  const { prefix, timeoutMs, clock } = resolveRedisOptions(client, options);
   // When a call last timed out, until Redis answers again: for one more
   // timeout after it, calls fail at once instead of queueing behind it in
   // the client, so a queue of callers drains in one timeout, not one each.

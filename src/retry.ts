@@ -4,6 +4,7 @@ import {
   TalkJsNetworkError,
   TalkJsTimeoutError,
 } from "./errors.ts";
+import { MAX_RETRY_AFTER_MS } from "./_http.ts";
 import {
   fail,
   isCount,
@@ -23,7 +24,7 @@ import {
  *
  * function load({ attempt, signal }: RetryContext): Promise<string> {
  *   signal?.throwIfAborted();
- *   if (attempt === 1) return Promise.reject(new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("reset")));
+ *   if (attempt === 1) return Promise.reject(new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("reset") }));
  *   return Promise.resolve(`loaded on attempt ${attempt}`);
  * }
  * const controller = new AbortController();
@@ -200,59 +201,83 @@ export function isRetryableError(error: unknown): boolean {
  * import { TalkJsNetworkError, withRetry } from "@unofficial/talkjs-rest";
  *
  * const answer = await withRetry(({ attempt }) => {
- *   if (attempt < 3) throw new TalkJsNetworkError("GET", "/v1/app/users", new TypeError("reset"));
+ *   if (attempt < 3) throw new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("reset") });
  *   return Promise.resolve(`ok after ${attempt} attempts`);
  * }, { minDelayMs: 1, maxDelayMs: 5 });
  * console.log(answer); // ok after 3 attempts
  * ```
  */
-export async function withRetry<T>(
+export function withRetry<T>(
   fn: (ctx: RetryContext) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  const what = "retry";
-  requireFunction(what, "fn", fn);
+  try {
+    requireFunction("retry", "fn", fn);
+    const policy = resolveRetryOptions(options);
+    requireSignal("retry", "signal", options.signal);
+    return retryLoop(fn, policy, options.signal);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** {@linkcode RetryOptions} with every default filled in and checked. */
+export type RetryPolicy =
+  & Required<
+    Omit<RetryOptions, "onRetry" | "signal">
+  >
+  & { onRetry: RetryOptions["onRetry"] | undefined };
+
+/**
+ * Checks retry options once and fills in the defaults (the client does it
+ * when it is created, not on every request). Throws a TypeError or
+ * RangeError naming a bad option.
+ */
+export function resolveRetryOptions(
+  options: unknown,
+  what = "retry",
+  of = "",
+): RetryPolicy {
   if (typeof options !== "object" || !options) {
-    fail(what, "options", "an object", options);
+    fail(what, of ? "retry" : "options", "an object", options);
   }
   const {
     retries = 3,
     minDelayMs = 250,
     maxDelayMs = 20_000,
-    maxRetryAfterMs = 60_000,
+    maxRetryAfterMs = MAX_RETRY_AFTER_MS,
     factor = 2,
     jitter = "full",
     shouldRetry = isRetryableError,
     onRetry,
-    signal,
     clock = systemClock,
     random = Math.random,
-  } = options;
+  } = options as RetryOptions;
   requireNumber(
     what,
-    "retries",
+    of + "retries",
     retries,
     "a non-negative integer or Infinity",
     isCount,
   );
-  requirePositive(what, "minDelayMs", minDelayMs, true);
+  requirePositive(what, of + "minDelayMs", minDelayMs, true);
   requireNumber(
     what,
-    "maxRetryAfterMs",
+    of + "maxRetryAfterMs",
     maxRetryAfterMs,
     "a non-negative number or Infinity",
     (n) => n >= 0,
   );
   requireNumber(
     what,
-    "maxDelayMs",
+    of + "maxDelayMs",
     maxDelayMs,
     `a finite number >= minDelayMs (${minDelayMs})`,
     (n) => isFinite(n) && n >= minDelayMs,
   );
   requireNumber(
     what,
-    "factor",
+    of + "factor",
     factor,
     "a finite number >= 1",
     (n) => isFinite(n) && n >= 1,
@@ -260,18 +285,60 @@ export async function withRetry<T>(
   if (jitter !== "full" && jitter !== "none") {
     fail(
       what,
-      "jitter",
+      of + "jitter",
       `"full" or "none"`,
       jitter,
       typeof jitter === "string" ? RangeError : TypeError,
     );
   }
-  requireFunction(what, "shouldRetry", shouldRetry);
-  requireFunction(what, "onRetry", onRetry, true);
-  requireFunction(what, "random", random);
-  requireSignal(what, "signal", signal);
-  requireClock(what, "clock", clock);
+  requireFunction(what, of + "shouldRetry", shouldRetry);
+  requireFunction(what, of + "onRetry", onRetry, true);
+  requireFunction(what, of + "random", random);
+  requireClock(what, of + "clock", clock);
+  return {
+    retries,
+    minDelayMs,
+    maxDelayMs,
+    maxRetryAfterMs,
+    factor,
+    jitter,
+    shouldRetry,
+    onRetry,
+    clock,
+    random,
+  };
+}
 
+/** The wait before the retry after attempt `attempt` failed with `error`; `undefined`: do not wait, rethrow. */
+function delayFor(
+  policy: RetryPolicy,
+  attempt: number,
+  error: unknown,
+): number | undefined {
+  const { minDelayMs, maxDelayMs, factor, jitter, random } = policy;
+  const upper = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
+  const delayMs = jitter === "none"
+    ? upper
+    : minDelayMs + random() * (upper - minDelayMs);
+  const retryAfterMs = (error as { retryAfterMs?: number } | null)
+    ?.retryAfterMs;
+  // A 429's Retry-After is the floor of the next wait, up to a limit.
+  if (!Number.isFinite(retryAfterMs) || retryAfterMs! <= delayMs) {
+    return delayMs;
+  }
+  return retryAfterMs! > policy.maxRetryAfterMs ? undefined : retryAfterMs;
+}
+
+/**
+ * The retry loop of {@linkcode withRetry}, over a policy already checked.
+ * `shouldRetry` overrides the policy's (the client narrows it per request).
+ */
+export async function retryLoop<T>(
+  fn: (ctx: RetryContext) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  shouldRetry: RetryPolicy["shouldRetry"] = policy.shouldRetry,
+): Promise<T> {
   for (let attempt = 1;; attempt++) {
     signal?.throwIfAborted();
     try {
@@ -279,20 +346,11 @@ export async function withRetry<T>(
     } catch (error) {
       // Whatever an aborted attempt threw, the caller asked to stop.
       signal?.throwIfAborted();
-      if (attempt > retries || !shouldRetry(error, attempt)) throw error;
-      const upper = Math.min(maxDelayMs, minDelayMs * factor ** (attempt - 1));
-      let delayMs = jitter === "none"
-        ? upper
-        : minDelayMs + random() * (upper - minDelayMs);
-      const retryAfterMs = (error as { retryAfterMs?: number } | null)
-        ?.retryAfterMs;
-      // A 429's Retry-After is the floor of the next wait, up to a limit.
-      if (Number.isFinite(retryAfterMs) && retryAfterMs! > delayMs) {
-        if (retryAfterMs! > maxRetryAfterMs) throw error;
-        delayMs = retryAfterMs!;
-      }
-      onRetry?.({ attempt, delayMs, error });
-      await clock.sleep(delayMs, signal);
+      if (attempt > policy.retries || !shouldRetry(error, attempt)) throw error;
+      const delayMs = delayFor(policy, attempt, error);
+      if (delayMs === undefined) throw error;
+      policy.onRetry?.({ attempt, delayMs, error });
+      await policy.clock.sleep(delayMs, signal);
     }
   }
 }

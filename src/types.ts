@@ -324,6 +324,22 @@ export interface ListParams {
   signal?: AbortSignal;
 }
 
+/** Options of a single call: `talk.messages.get(cid, mid, { signal })`. */
+export interface CallOptions {
+  /** Aborts the call, its retries and its waits. */
+  signal?: AbortSignal;
+}
+
+/** Progress of a chunked call (`users.putMany`, `messages.send`, `messages.import`), after each chunk. */
+export interface ChunkProgress {
+  /** Items stored so far. */
+  done: number;
+  /** Items to store in all. */
+  total: number;
+  /** Requests sent so far (one per chunk). */
+  requests: number;
+}
+
 /**
  * A list endpoint as a function: `(params) => Promise<Page<T>>`, with the
  * largest `limit` it accepts. `paginate` and `listAll` take any such function.

@@ -237,7 +237,7 @@ test("createClient() refuses wrong types, empty strings, NaN and negative timeou
   ]);
 });
 
-test("createClient() retry options are checked at the first call, before any request", async () => {
+test("createClient() checks its retry options once, when the client is created", async () => {
   const { emu } = emulated();
   let sent = 0;
   const base = {
@@ -249,37 +249,58 @@ test("createClient() retry options are checked at the first call, before any req
       return emu.fetch(input, init);
     }) as typeof fetch,
   };
+  // Thrown by createClient itself: never on each request, as withRetry() did.
   const withRetryOptions = (retry: Record<string, unknown>) => () =>
-    createClient({ ...base, retry: retry as never }).users.get("u1");
+    createClient({ ...base, retry: retry as never });
   await check([
-    ["retries -1", withRetryOptions({ retries: -1 }), RangeError, /'retries'/],
+    [
+      "retries -1",
+      withRetryOptions({ retries: -1 }),
+      RangeError,
+      /'retry\.retries'/,
+    ],
     [
       "retries NaN",
       withRetryOptions({ retries: NaN }),
       RangeError,
-      /'retries'/,
+      /'retry\.retries'/,
     ],
-    ["retries '3'", withRetryOptions({ retries: "3" }), TypeError, /'retries'/],
+    [
+      "retries '3'",
+      withRetryOptions({ retries: "3" }),
+      TypeError,
+      /'retry\.retries'/,
+    ],
     [
       "minDelayMs -5",
       withRetryOptions({ minDelayMs: -5 }),
       RangeError,
-      /'minDelayMs'/,
+      /'retry\.minDelayMs'/,
     ],
     [
       "maxDelayMs Infinity",
       withRetryOptions({ maxDelayMs: Infinity }),
       RangeError,
-      /'maxDelayMs'/,
+      /'retry\.maxDelayMs'/,
     ],
-    ["factor 0.5", withRetryOptions({ factor: 0.5 }), RangeError, /'factor'/],
+    [
+      "factor 0.5",
+      withRetryOptions({ factor: 0.5 }),
+      RangeError,
+      /'retry\.factor'/,
+    ],
     [
       "jitter 'some'",
       withRetryOptions({ jitter: "some" }),
       RangeError,
-      /'jitter'/,
+      /'retry\.jitter'/,
     ],
-    ["onRetry 5", withRetryOptions({ onRetry: 5 }), TypeError, /'onRetry'/],
+    [
+      "onRetry 5",
+      withRetryOptions({ onRetry: 5 }),
+      TypeError,
+      /'retry\.onRetry'/,
+    ],
   ], () => sent);
 });
 

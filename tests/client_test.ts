@@ -676,15 +676,17 @@ Deno.test("request() refuses bodies that are not JSON", async () => {
   assert.equal(server.requests.length, 0);
 });
 
-Deno.test("users.putMany() chunks 100 users per PUT /users and reports progress", async () => {
+Deno.test("users.putMany() chunks 100 users per PUT /users, reports progress and answers its counts", async () => {
   await using server = startFakeServer();
   const users = Object.fromEntries(
     Array.from({ length: 250 }, (_, i) => [`u${i}`, { name: `U${i}` }]),
   );
   const progress: number[] = [];
-  await client(server.url).users.putMany(users, {
+  const result = await client(server.url).users.putMany(users, {
     onProgress: (p) => progress.push(p.done),
   });
+  // Counts, like send's { sent, requests } and import's { imported, requests }.
+  assert.deepEqual(result, { put: 250, requests: 3 });
   const sizes = server.requests.map((r) =>
     Object.keys(JSON.parse(r.body)).length
   );
@@ -793,17 +795,71 @@ Deno.test("request() treats a 200 that is not JSON as a TalkJsApiError, never a 
     () => json({ data: null }),
   );
   const talk = client(server.url, { retry: false });
+  // Its own code, and the request's real path (not "users/u1").
+  const unexpected = (path: string) => (e: unknown) =>
+    e instanceof TalkJsApiError && e.status === 200 &&
+    e.code === "TALKJS_UNEXPECTED_ANSWER" && e.path === path &&
+    e.message.includes(`GET ${path}`) && e.message.startsWith("Unexpected");
+  await assert.rejects(talk.users.get("u1"), unexpected(`/v1/${APP}/users/u1`));
+  await assert.rejects(talk.users.get("u1"), unexpected(`/v1/${APP}/users/u1`));
+  await assert.rejects(talk.users.list(), unexpected(`/v1/${APP}/users`));
+});
+
+Deno.test("createClient() calls fetch bare, as workerd's fetch insists (not as a method of some object)", async () => {
+  await using server = startFakeServer();
+  // workerd's fetch throws "Illegal invocation" when called with a `this`.
+  const strictFetch = function (
+    this: unknown,
+    input: RequestInfo | URL,
+    init?: RequestInit,
+  ): Promise<Response> {
+    if (this !== undefined && this !== globalThis) {
+      throw new TypeError("Illegal invocation");
+    }
+    return fetch(input, init);
+  };
+  const talk = client(server.url, { fetch: strictFetch, retry: false });
+  await talk.users.put("u1", { name: "A" });
+  assert.equal(server.requests.length, 1);
+});
+
+Deno.test("an unexpected 200 (no id, no page, no ids) names its code and the request's real path", async () => {
+  await using server = startFakeServer();
+  server.queue(
+    () => json({ name: "no id" }),
+    () => json([{ id: "m1" }]),
+    () => json({ results: [] }),
+  );
+  const talk = client(`${server.url}/base/`, { retry: false });
+  const check =
+    (method: string, path: string, expected: RegExp) => (e: unknown) => {
+      assert.ok(e instanceof TalkJsApiError);
+      assert.equal(e.code, "TALKJS_UNEXPECTED_ANSWER");
+      assert.equal(e.status, 200);
+      assert.equal(e.method, method);
+      assert.equal(e.path, path);
+      assert.match(e.message, expected);
+      assert.equal(e.toJSON().code, "TALKJS_UNEXPECTED_ANSWER");
+      return true;
+    };
   await assert.rejects(
-    talk.users.get("u1"),
-    (e) => e instanceof TalkJsApiError && e.status === 200,
+    talk.users.get("u 1"),
+    check("GET", `/base/v1/${APP}/users/u%201`, /expected \{ id: string \}/),
   );
   await assert.rejects(
-    talk.users.get("u1"),
-    (e) => e instanceof TalkJsApiError && e.status === 200,
+    talk.messages.send("c1", [
+      { type: "UserMessage", sender: "a", text: "1" },
+      { type: "UserMessage", sender: "a", text: "2" },
+    ]),
+    check(
+      "POST",
+      `/base/v1/${APP}/conversations/c1/messages`,
+      /one \{ id \} per message sent \(2\)/,
+    ),
   );
   await assert.rejects(
-    talk.users.list(),
-    (e) => e instanceof TalkJsApiError && e.status === 200,
+    talk.batch([[1, "GET", "/users/u1"]]),
+    check("POST", `/base/v1/${APP}/batch`, /expected an array/),
   );
 });
 

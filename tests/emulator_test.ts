@@ -1493,6 +1493,106 @@ Deno.test("createEmulator() rejects invalid options with a RangeError naming the
   );
 });
 
+Deno.test("createEmulator() and faults.inject() throw a TypeError for an option of the wrong type, a RangeError for a wrong value", () => {
+  const cases: [() => unknown, ErrorConstructor, RegExp][] = [
+    [() => createEmulator({ appId: 5 as never }), TypeError, /'appId'.*5$/],
+    [() => createEmulator({ appId: "" }), RangeError, /'appId'/],
+    [
+      () => createEmulator({ apiVersion: 2024 as never }),
+      TypeError,
+      /'apiVersion'/,
+    ],
+    [
+      () => createEmulator({ apiVersion: "latest" }),
+      RangeError,
+      /'apiVersion'.*"latest"/,
+    ],
+    [() => createEmulator({ secretKey: 5 as never }), TypeError, /'secretKey'/],
+    [
+      () => createEmulator({ rateLimit: true as never }),
+      TypeError,
+      /'rateLimit' must be an object/,
+    ],
+    [
+      () =>
+        createEmulator({ rateLimit: { burst: "9" as never, perSecond: 1 } }),
+      TypeError,
+      /'rateLimit\.burst' must be an integer >= 1/,
+    ],
+    [
+      () =>
+        createEmulator({ rateLimit: { burst: 1, perSecond: 1, queue: -1 } }),
+      RangeError,
+      /'rateLimit\.queue' must be an integer >= 0/,
+    ],
+    [
+      () => createEmulator({ clock: {} as never }),
+      TypeError,
+      /'clock' must be a Clock/,
+    ],
+    [
+      () => createEmulator(null as never),
+      TypeError,
+      /'options' must be an object/,
+    ],
+  ];
+  const emu = createEmulator();
+  cases.push(
+    [
+      () => emu.faults.inject({ status: "500" as never }),
+      TypeError,
+      /'status' must be an integer from 200 to 599/,
+    ],
+    [() => emu.faults.inject({ status: 99 }), RangeError, /'status'.*99$/],
+    [
+      () => emu.faults.inject({ reset: 1 as never }),
+      TypeError,
+      /'reset' must be a boolean/,
+    ],
+    [
+      () => emu.faults.inject({ delayMs: "5" as never }),
+      TypeError,
+      /'delayMs'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, retryAfter: -1 }),
+      RangeError,
+      /'retryAfter'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, retryAfter: {} as never }),
+      TypeError,
+      /'retryAfter'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, times: 1.5 }),
+      RangeError,
+      /'times'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, path: 5 as never }),
+      TypeError,
+      /'path'/,
+    ],
+    [
+      () => emu.faults.inject({ status: 503, method: 5 as never }),
+      TypeError,
+      /'method'/,
+    ],
+  );
+  for (const [make, type, message] of cases) {
+    assert.throws(make, (e: Error) => {
+      assert.ok(e instanceof type, `${e.name}: ${e.message}`);
+      assert.match(
+        e.message,
+        /^Cannot (create an emulator|inject a fault) as /,
+      );
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+});
+
 // ---------------------------------------------------------------- abort
 
 Deno.test("createEmulator() fetch rejects with the abort reason while queued or delayed", async () => {
@@ -1907,4 +2007,167 @@ Deno.test("createEmulator() counts requests with unknown methods under one stats
   const keys = Object.keys(emu.stats.byRoute);
   assert.deepEqual(keys, ["(other method) (no route)"]);
   assert.equal(emu.stats.byRoute["(other method) (no route)"], 50);
+});
+
+// ---------------------------------------------------------------- reproducible
+
+/** Sends the same messages to a fresh conversation; answers the stored IDs. */
+async function sendSome(h: Harness): Promise<string[]> {
+  await seedConversation(h);
+  for (let i = 0; i < 3; i++) {
+    const res = await h.call("POST", "/conversations/c1/messages", [
+      { type: "UserMessage", sender: "alice", text: `a${i}` },
+      { type: "UserMessage", sender: "bob", text: `b${i}` },
+    ]);
+    assert.equal(res.status, 200);
+  }
+  return h.emu.store.messages("c1").map((m) => m.id);
+}
+
+Deno.test("createEmulator() gives the same message IDs on every run for a seed, and again after reset()", async () => {
+  const first = await sendSome(setup());
+  const again = setup();
+  assert.deepEqual(await sendSome(again), first, "the default seed");
+  assert.equal(first.length, 6);
+  assert.equal(new Set(first).size, 6);
+  for (const id of first) assert.match(id, /^msg_[0-9a-z]+$/);
+  again.emu.reset();
+  assert.deepEqual(await sendSome(again), first, "reset() starts again");
+  const seeded = await sendSome(setup({ seed: 7 }));
+  assert.deepEqual(await sendSome(setup({ seed: 7 })), seeded);
+  assert.notDeepEqual(seeded, first, "another seed, other IDs");
+  assert.equal(
+    new Set([...seeded, ...first]).size,
+    12,
+    "no ID shared between two seeds",
+  );
+  for (const seed of [1.5, NaN, "7"]) {
+    assert.throws(
+      () => createEmulator({ seed: seed as number }),
+      (e: Error) =>
+        // A wrong value is a RangeError, a wrong type a TypeError.
+        e instanceof (typeof seed === "number" ? RangeError : TypeError) &&
+        /'seed' must be an integer/.test(e.message),
+    );
+  }
+});
+
+Deno.test("createEmulator() stores and answers whole milliseconds whatever its clock", async () => {
+  // A clock that runs 25 times faster than the wall clock reads fractions.
+  const clock = createManualClock(1_796_000_475_666.9016);
+  const h = setup({ clock });
+  await seedConversation(h);
+  await clock.advance(0.37);
+  const sent = await h.call("POST", "/conversations/c1/messages", [
+    { type: "UserMessage", sender: "alice", text: "hi" },
+  ]);
+  await clock.advance(1.25);
+  const id = sent.body[0].id;
+  await h.call("PUT", `/conversations/c1/messages/${id}`, { text: "edited" });
+  const imported = await h.call("POST", "/import/conversations/c1/messages", [
+    {
+      type: "UserMessage",
+      sender: "bob",
+      text: "old",
+      timestamp: 500.75,
+      readBy: [],
+    },
+  ]);
+  assert.equal(imported.status, 200, JSON.stringify(imported.body));
+  await h.call("POST", "/conversations/c1/notifications", {
+    channels: ["email"],
+  });
+  const answered = [
+    (await h.call("GET", "/users/alice")).body.createdAt,
+    (await h.call("GET", "/conversations/c1")).body.createdAt,
+    (await h.call("GET", "/conversations/c1")).body.lastMessage.createdAt,
+    ...(await h.call("GET", "/conversations/c1/messages")).body.data
+      .flatMap((m: Message) => [m.createdAt, m.editedAt ?? 0]),
+  ];
+  const stored = [
+    ...h.emu.store.users().map((u) => u.createdAt),
+    ...h.emu.store.messages().flatMap((m) => [m.createdAt, m.editedAt ?? 0]),
+    ...h.emu.store.notifications().map((n) => n.createdAt),
+  ];
+  for (const t of [...answered, ...stored]) {
+    assert.ok(Number.isInteger(t), `not a whole millisecond: ${t}`);
+  }
+  assert.equal(answered[0], 1_796_000_475_666);
+  assert.ok(answered.includes(1_796_000_475_668), "edited at 667.27 + 1.25");
+  assert.ok(stored.includes(500), "an imported 500.75");
+});
+
+Deno.test("bin/emulator.ts --help prints usage and exits 0; a bad flag is one line and exit 2", async () => {
+  const run = async (...args: string[]) => {
+    const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        new URL("../bin/emulator.ts", import.meta.url).pathname,
+        ...args,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+      signal: AbortSignal.timeout(20_000),
+    }).output();
+    const decode = (b: Uint8Array) => new TextDecoder().decode(b);
+    return { code, stdout: decode(stdout), stderr: decode(stderr) };
+  };
+  for (const flag of ["--help", "-h"]) {
+    const help = await run("--port", "0", flag);
+    assert.equal(help.code, 0, help.stderr);
+    assert.match(help.stdout, /^Usage: deno task emulator/);
+    for (
+      const option of [
+        "--port",
+        "--app-id",
+        "--secret-key",
+        "--seed",
+        "--no-rate-limit",
+        "EMULATOR_SECRET_KEY",
+        "9 requests/s",
+      ]
+    ) assert.ok(help.stdout.includes(option), option);
+    assert.equal(help.stderr, "");
+  }
+  for (
+    const [args, message] of [
+      [["--bogus"], /^Unknown argument: --bogus/],
+      [["--port=abc"], /^Bad port: abc is not a number/],
+      [["--port"], /^Missing value for --port/],
+      [["--seed", "1.5"], /^Bad seed: 1\.5 is not an integer/],
+      [["--app-id", "a/b"], /'appId' must be/],
+    ] as [string[], RegExp][]
+  ) {
+    const bad = await run(...args);
+    assert.equal(bad.code, 2, args.join(" "));
+    assert.match(bad.stderr, message);
+    assert.match(bad.stderr, /\(see deno task emulator --help\)\n$/);
+    assert.equal(bad.stderr.trim().split("\n").length, 1, bad.stderr);
+    assert.equal(bad.stdout, "");
+  }
+});
+
+Deno.test("bin/emulator.ts prints its rate limit and how to point TALKJS_BASE_URL at it", async () => {
+  const bin = startBin(["--seed", "7"]);
+  try {
+    const { out, base } = await bin.listening;
+    assert.ok(base, out);
+    assert.match(out, /rate limit: +TalkJS's: a burst of 500, 100 more held/);
+    assert.ok(
+      out.includes(
+        `export TALKJS_APP_ID=tEmulator TALKJS_SECRET_KEY=sk_test_emulator TALKJS_BASE_URL=${base}`,
+      ),
+      out,
+    );
+  } finally {
+    await bin.stop();
+  }
+  const free = startBin(["--no-rate-limit"]);
+  try {
+    assert.match((await free.listening).out, /rate limit: +none/);
+  } finally {
+    await free.stop();
+  }
 });

@@ -8,6 +8,7 @@ import { createEmulator, createManualClock } from "../testing.ts";
 import { createSupportApp } from "../examples/deno_deploy.ts";
 import { importUsers, loadUsers } from "../examples/bun_import.ts";
 import worker, { type Env } from "../examples/worker/src/index.ts";
+import { startEmulator, startServed } from "./_served.ts";
 import {
   type DurableObjectNamespaceLike,
   durableObjectStore,
@@ -257,6 +258,55 @@ Deno.test("examples/deno_deploy.ts answers a 500 naming what is missing without 
     assert.match((await res.json()).error, /TALKJS_APP_ID/);
   } finally {
     kv.close();
+  }
+});
+
+Deno.test("examples/deno_deploy.ts, run as its doc says, serves against deno task emulator through TALKJS_BASE_URL", async () => {
+  await using emulator = await startEmulator();
+  {
+    await using server = await startServed(
+      [
+        "run",
+        "--allow-net",
+        "--allow-env",
+        "--allow-read",
+        "--allow-write",
+        "--unstable-kv",
+        "examples/deno_deploy.ts",
+      ],
+      /Listening on https?:\/\/[^:]+:(\d+)/,
+      {
+        TALKJS_APP_ID: "tEmulator",
+        TALKJS_SECRET_KEY: "sk_test_emulator",
+        TALKJS_BASE_URL: emulator.match,
+        PORT: "0",
+      },
+    );
+    const base = `http://127.0.0.1:${server.match}`;
+    const res = await fetch(`${base}/api/support`, {
+      method: "POST",
+      headers: { "x-user-id": "carol", "content-type": "application/json" },
+      body: JSON.stringify({ name: "Carol", text: "Hello from Deno" }),
+    });
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.deepEqual(await res.json(), { conversationId: "support_carol" });
+    // What the served emulator now holds.
+    const stored = await fetch(
+      `${emulator.match}/v1/tEmulator/conversations/support_carol/messages`,
+      { headers: { authorization: "Bearer sk_test_emulator" } },
+    );
+    assert.deepEqual(
+      (await stored.json()).data.map((m: { text: string }) => m.text),
+      ["Hello from Deno"],
+    );
+    const token = await fetch(`${base}/talkjs/token`, {
+      headers: { "x-user-id": "carol" },
+    });
+    const { payload } = await jwtVerify(
+      (await token.json()).token,
+      encoder.encode("sk_test_emulator"),
+    );
+    assert.deepEqual([payload.iss, payload.sub], ["tEmulator", "carol"]);
   }
 });
 

@@ -276,6 +276,152 @@ Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async
   }
 });
 
+/** Runs `fn` with these environment variables set (`undefined`: unset), then restores them. */
+async function withEnv<T>(
+  vars: Record<string, string | undefined>,
+  fn: () => Promise<T>,
+): Promise<T> {
+  const saved = Object.fromEntries(
+    Object.keys(vars).map((name) => [name, Deno.env.get(name)]),
+  );
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) Deno.env.delete(name);
+      else Deno.env.set(name, value);
+    }
+  };
+  apply(vars);
+  try {
+    return await fn();
+  } finally {
+    apply(saved);
+  }
+}
+
+Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BASE_URL from the environment", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const urls: string[] = [];
+  const app = new Hono()
+    .use(
+      "/api/*",
+      talkjs({
+        // Any host reaches the in-process emulator: the URL shows the base.
+        fetch: (input, init) => {
+          urls.push(String(input instanceof Request ? input.url : input));
+          return emu.fetch(input, init);
+        },
+      }),
+    )
+    .put("/api/users/:id", async (c) => {
+      await c.var.talkjs.users.put(c.req.param("id"), { name: "Env" });
+      return c.json(await c.var.talkjs.users.get(c.req.param("id")));
+    });
+  const serve = (req: Request) =>
+    // As Deno.serve calls it: c.env is the serve info, no bindings.
+    app.fetch(req, { remoteAddr: { transport: "tcp" } });
+  await withEnv({
+    TALKJS_APP_ID: emu.appId,
+    TALKJS_SECRET_KEY: emu.secretKey,
+    TALKJS_BASE_URL: "http://from-env.test",
+  }, async () => {
+    const res = await serve(
+      new Request("http://app/api/users/alice", { method: "PUT" }),
+    );
+    assert.equal(res.status, 200, await res.clone().text());
+    assert.equal((await res.json()).name, "Env");
+    assert.equal(emu.store.user("alice")?.name, "Env");
+    assert.ok(
+      urls.every((u) =>
+        u.startsWith(`http://from-env.test/v1/${emu.appId}/users/alice`)
+      ),
+      urls.join(" "),
+    );
+  });
+  // A bad TALKJS_BASE_URL is a 500 naming the variable, never a crash, and
+  // never its value (a URL may hold credentials): the log says why, without
+  // user-info or query.
+  await withEnv({
+    TALKJS_APP_ID: emu.appId,
+    TALKJS_SECRET_KEY: emu.secretKey,
+    TALKJS_BASE_URL: "https://admin:hunter2@exa mple.com/?key=sk_live_abc",
+  }, async () => {
+    const logged: string[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
+    let body: string;
+    try {
+      const res = await serve(
+        new Request("http://app/api/users/bob", { method: "PUT" }),
+      );
+      assert.equal(res.status, 500);
+      body = await res.text();
+    } finally {
+      console.error = original;
+    }
+    assert.match(body, /TALKJS_BASE_URL/);
+    assert.match(logged.join("\n"), /'baseUrl' must be an absolute URL/);
+    for (const secret of ["hunter2", "sk_live_abc"]) {
+      assert.ok(!body.includes(secret), body);
+      assert.ok(!logged.join("\n").includes(secret), logged.join("\n"));
+    }
+  });
+  // Unset again: not configured, naming the variables.
+  await withEnv({
+    TALKJS_APP_ID: undefined,
+    TALKJS_SECRET_KEY: undefined,
+    TALKJS_BASE_URL: undefined,
+  }, async () => {
+    const res = await captureConsole(
+      () => serve(new Request("http://app/api/users/carol", { method: "PUT" })),
+      ["error"],
+    );
+    assert.equal(res.status, 500);
+    assert.match(
+      (await res.json()).error,
+      /TALKJS_APP_ID and TALKJS_SECRET_KEY/,
+    );
+  });
+});
+
+Deno.test("talkjs() and talkjsUserToken() take options first, then bindings, then the environment", async () => {
+  await withEnv({
+    TALKJS_APP_ID: "tFromEnv",
+    TALKJS_SECRET_KEY: "sk_test_from_env",
+    TALKJS_BASE_URL: undefined,
+  }, async () => {
+    const seen: string[] = [];
+    const app = new Hono()
+      .use(
+        "*",
+        talkjs({
+          fetch: (input) => {
+            seen.push(new URL(String(input)).pathname);
+            return Promise.resolve(Response.json({ id: "u" }));
+          },
+          limiter: false,
+        }),
+      )
+      .get("/users", async (c) => c.json(await c.var.talkjs.users.get("u")))
+      .get(
+        "/token",
+        talkjsUserToken({ userId: () => "alice" }),
+      );
+    await app.request("/users");
+    await app.request("/users", {}, { TALKJS_APP_ID: "tFromBinding" });
+    assert.deepEqual(seen, [
+      "/v1/tFromEnv/users/u",
+      "/v1/tFromBinding/users/u",
+    ]);
+    const res = await app.request("/token");
+    assert.equal(res.status, 200);
+    const { payload } = await jwtVerify(
+      (await res.json()).token,
+      encoder.encode("sk_test_from_env"),
+    );
+    assert.equal(payload.iss, "tFromEnv");
+  });
+});
+
 // ---------------------------------------------------------------- talkjsWebhook()
 
 const NOW_MS = 1_700_000_000_000;
@@ -631,59 +777,69 @@ Deno.test("talkjsWebhook() answers 500 naming the cause when something before it
 });
 
 Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {
-  const { app, events } = webhookApp({
-    secret: (c) => c.req.header("x-test-secret") && SECRET,
-  });
-  const server = Deno.serve(
-    { hostname: "127.0.0.1", port: 0, onListen() {} },
-    app.fetch,
-  );
-  const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/events`;
-  try {
-    const body = encoder.encode(
-      EVENT_BODY.replace("Alice", "Ålice \u00a0\ud83d\ude00"),
-    );
-    const res = await fetch(url, {
-      method: "POST",
-      body,
-      headers: {
-        ...signedHeaders(body),
-        "x-test-secret": "1",
-        "content-type": "application/json",
-      },
+  // The middleware says once on the console what is missing.
+  await captureConsole(async () => {
+    const { app, events } = webhookApp({
+      secret: (c) => c.req.header("x-test-secret") && SECRET,
     });
-    assert.equal(res.status, 200);
-    await res.body?.cancel();
-    assert.equal(events.length, 1);
-    assert.ok(
-      events[0]?.type === "user.created" &&
-        events[0].data.user.name === "Ålice \u00a0😀",
+    const server = Deno.serve(
+      { hostname: "127.0.0.1", port: 0, onListen() {} },
+      app.fetch,
     );
-    // No secret from options and no bindings under Deno.serve: 500.
-    const missing = await fetch(url, {
-      method: "POST",
-      body,
-      headers: signedHeaders(body),
-    });
-    assert.equal(missing.status, 500);
-    assert.match((await missing.json()).error, /TALKJS_SECRET_KEY/);
-  } finally {
-    await server.shutdown();
-  }
+    const url = `http://127.0.0.1:${(server.addr as Deno.NetAddr).port}/events`;
+    try {
+      const body = encoder.encode(
+        EVENT_BODY.replace("Alice", "Ålice \u00a0\ud83d\ude00"),
+      );
+      const res = await fetch(url, {
+        method: "POST",
+        body,
+        headers: {
+          ...signedHeaders(body),
+          "x-test-secret": "1",
+          "content-type": "application/json",
+        },
+      });
+      assert.equal(res.status, 200);
+      await res.body?.cancel();
+      assert.equal(events.length, 1);
+      assert.ok(
+        events[0]?.type === "user.created" &&
+          events[0].data.user.name === "Ålice \u00a0😀",
+      );
+      // No secret from options and no bindings under Deno.serve: 500.
+      const missing = await fetch(url, {
+        method: "POST",
+        body,
+        headers: signedHeaders(body),
+      });
+      assert.equal(missing.status, 500);
+      assert.match((await missing.json()).error, /TALKJS_SECRET_KEY/);
+    } finally {
+      await server.shutdown();
+    }
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() answers 500 when no secret is configured", async () => {
-  const { app, events } = webhookApp();
-  for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
-    const res = await app.request(
-      "/events",
-      { method: "POST", body: EVENT_BODY, headers: signedHeaders(EVENT_BODY) },
-      env,
-    );
-    assert.equal(res.status, 500);
-    assert.match((await res.json()).error, /not configured/);
-  }
-  assert.equal(events.length, 0);
+  // The middleware says once on the console what is missing.
+  await captureConsole(async () => {
+    const { app, events } = webhookApp();
+    for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
+      const res = await app.request(
+        "/events",
+        {
+          method: "POST",
+          body: EVENT_BODY,
+          headers: signedHeaders(EVENT_BODY),
+        },
+        env,
+      );
+      assert.equal(res.status, 500);
+      assert.match((await res.json()).error, /not configured/);
+    }
+    assert.equal(events.length, 0);
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() with onEvent answers 200 at once and hands the work to waitUntil", async () => {
@@ -917,21 +1073,24 @@ Deno.test("talkjsUserToken() answers 401 when nobody is signed in", async () => 
 });
 
 Deno.test("talkjsUserToken() answers 500 when not configured", async () => {
-  const app = new Hono().get(
-    "/token",
-    talkjsUserToken({ userId: () => "alice" }),
-  );
-  for (
-    const env of [undefined, { TALKJS_APP_ID: APP_ID }, {
-      TALKJS_SECRET_KEY: SECRET,
-    }]
-  ) {
-    const res = await app.request("/token", {}, env);
-    assert.equal(res.status, 500);
-    const body = await res.json();
-    assert.match(body.error, /TalkJS is not configured/);
-    assert.ok(!JSON.stringify(body).includes(SECRET));
-  }
+  // The middleware says once on the console what is missing.
+  await captureConsole(async () => {
+    const app = new Hono().get(
+      "/token",
+      talkjsUserToken({ userId: () => "alice" }),
+    );
+    for (
+      const env of [undefined, { TALKJS_APP_ID: APP_ID }, {
+        TALKJS_SECRET_KEY: SECRET,
+      }]
+    ) {
+      const res = await app.request("/token", {}, env);
+      assert.equal(res.status, 500);
+      const body = await res.json();
+      assert.match(body.error, /TalkJS is not configured/);
+      assert.ok(!JSON.stringify(body).includes(SECRET));
+    }
+  }, ["error"]);
 });
 
 Deno.test("talkjsUserToken() rejects bad options when created", () => {
@@ -1099,6 +1258,56 @@ Deno.test("talkjs() rejects bad client options when created, not per request", (
     message: /'auth'/,
   });
   assert.throws(() => talkjs({ baseUrl: "nope" }), /'baseUrl'/);
+  // The whole client's options, retry's and the limiter's too, as createClient checks them.
+  assert.throws(() => talkjs({ retry: { retries: -1 } }), {
+    name: "RangeError",
+    message: /'retry\.retries'/,
+  });
+  assert.throws(() => talkjs({ limiter: {} as never }), /'limiter'/);
+  assert.throws(() => talkjs({ clock: {} as never }), /'clock'/);
+});
+
+Deno.test("talkjs(), talkjsUserToken() and talkjsWebhook() report missing configuration the same way, once on the console", async () => {
+  const none = () => undefined;
+  const reached = (c: Context) => c.text("reached");
+  const apps = [
+    [
+      "talkjs",
+      new Hono().post("/x", talkjs({ appId: none, secretKey: none }), reached),
+    ],
+    [
+      "talkjsUserToken",
+      new Hono().post(
+        "/x",
+        talkjsUserToken({
+          userId: () => "alice",
+          appId: none,
+          secretKey: none,
+        }),
+      ),
+    ],
+    [
+      "talkjsWebhook",
+      new Hono().post("/x", talkjsWebhook({ secret: none }), reached),
+    ],
+  ] as const;
+  await captureConsole(async (logged) => {
+    for (const [name, app] of apps) {
+      for (let i = 0; i < 2; i++) {
+        const res = await app.request("/x", { method: "POST", body: "{}" }, {});
+        assert.equal(res.status, 500, name);
+        const variables = name === "talkjsWebhook"
+          ? "TALKJS_SECRET_KEY"
+          : "TALKJS_APP_ID and TALKJS_SECRET_KEY";
+        const options = name === "talkjsWebhook" ? "secret" : "appId/secretKey";
+        assert.equal(
+          (await res.json()).error,
+          `TalkJS is not configured: set ${variables} (environment variables or Workers bindings) or pass ${options} to ${name}()`,
+        );
+      }
+    }
+    assert.equal(logged.length, 3, "once per middleware");
+  }, ["error"]);
 });
 
 Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a non-string", async () => {
@@ -1121,4 +1330,25 @@ Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a no
     }
     assert.equal(logged.length, 4);
   }, ["error"]);
+});
+
+Deno.test("talkjs() on Deno reads its three variables under --allow-env narrowed to them", async () => {
+  const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-env=TALKJS_APP_ID,TALKJS_SECRET_KEY,TALKJS_BASE_URL",
+      new URL("./fixtures/narrow_env.ts", import.meta.url).pathname,
+    ],
+    env: {
+      TALKJS_APP_ID: "tNarrow",
+      TALKJS_SECRET_KEY: "sk_test_narrow",
+      TALKJS_BASE_URL: "http://emulator.talkjs.test",
+    },
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  const out = new TextDecoder().decode(stdout);
+  assert.equal(code, 0, new TextDecoder().decode(stderr));
+  assert.equal(out.trim(), "200 ok");
 });

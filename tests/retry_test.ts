@@ -24,11 +24,11 @@ function apiError(status: number, retryAfterMs?: number): TalkJsApiError {
 }
 
 function networkError(): TalkJsNetworkError {
-  return new TalkJsNetworkError(
-    "GET",
-    "/v1/app/users",
-    new TypeError("connection reset"),
-  );
+  return new TalkJsNetworkError({
+    method: "GET",
+    path: "/v1/app/users",
+    cause: new TypeError("connection reset"),
+  });
 }
 
 /**
@@ -98,7 +98,7 @@ Deno.test("withRetry() without jitter waits min × factor^(n−1), capped at max
       apiError(500),
       networkError(),
       apiError(429),
-      new TalkJsTimeoutError("GET", "/", 5),
+      new TalkJsTimeoutError({ method: "GET", path: "/", timeoutMs: 5 }),
     ],
     { retries: 5, jitter: "none", minDelayMs: 100, maxDelayMs: 500, factor: 2 },
   );
@@ -342,7 +342,13 @@ Deno.test("isRetryableError() accepts 429, 5xx, network errors and timeouts only
   assert.equal(isRetryableError(apiError(503)), true);
   assert.equal(isRetryableError(networkError()), true);
   assert.equal(
-    isRetryableError(new TalkJsTimeoutError("GET", "/v1/app/users", 30_000)),
+    isRetryableError(
+      new TalkJsTimeoutError({
+        method: "GET",
+        path: "/v1/app/users",
+        timeoutMs: 30_000,
+      }),
+    ),
     true,
   );
   assert.equal(isRetryableError(apiError(400)), false);

@@ -1,4 +1,55 @@
-import type { FaultOptions } from "./emulator.ts";
+import {
+  fail,
+  requireId,
+  requireInt,
+  requireNumber,
+  requireObject,
+} from "../_validate.ts";
+
+/**
+ * A failure to inject: the next `times` requests matching `path` and
+ * `method` fail as described. `status` answers at once with that status and
+ * a JSON error, doing no work; `delayMs` waits first (on the emulator's
+ * clock, abortable); `reset` does the work, then cuts the answer's body off
+ * mid-stream, as a connection lost after TalkJS stored the data. Only a
+ * request that passes the app-ID and token checks and the rate limit takes
+ * a fault.
+ *
+ * @example Make the next GET of a user fail with a 503
+ * ```ts
+ * import { createEmulator, type FaultOptions } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const fault: FaultOptions = { status: 503, retryAfter: 2, path: "/users/", method: "GET" };
+ * emu.faults.inject(fault);
+ * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users/alice`, {
+ *   headers: { authorization: `Bearer ${emu.secretKey}` },
+ * });
+ * console.log(res.status, res.headers.get("retry-after")); // 503 2
+ * ```
+ */
+export interface FaultOptions {
+  /** Answer with this status (200–599) and a JSON error body, before any work. */
+  status?: number;
+  /** Do the work, then send a few bytes of the answer and fail the body. */
+  reset?: boolean;
+  /** Wait this long (on the emulator's clock) before handling. */
+  delayMs?: number;
+  /** Sent as `Retry-After` with `status`: seconds, or an HTTP date. */
+  retryAfter?: string | number;
+  /**
+   * How many matching requests fail (`Infinity` for all).
+   * @default {1}
+   */
+  times?: number;
+  /**
+   * Which requests: a prefix of (string) or a pattern for (RegExp) the path
+   * after `/v1/{appId}`, e.g. `"/users"`. Every path when absent.
+   */
+  path?: string | RegExp;
+  /** Which method, e.g. `"PUT"`; every method when absent. */
+  method?: string;
+}
 
 /** @internal The queue of injected faults. */
 export interface FaultQueue {
@@ -13,54 +64,39 @@ interface Active {
   remaining: number;
 }
 
-function fail(name: string, rule: string, value: unknown): never {
-  const shown = typeof value === "string"
-    ? JSON.stringify(value)
-    : String(value);
-  throw new RangeError(
-    `Cannot inject a fault as '${name}' must be ${rule}: current value is ${shown}`,
-  );
-}
+const WHAT = "inject a fault";
 
-function validate(fault: FaultOptions): void {
-  if (typeof fault !== "object" || fault === null) {
-    throw new TypeError(
-      `Cannot inject a fault as 'fault' must be an object: current value is ${fault}`,
-    );
-  }
+const isWait = (n: number): boolean => Number.isFinite(n) && n >= 0;
+
+function validate(input: FaultOptions): void {
+  const fault = requireObject(WHAT, "fault", input);
   const { status, reset, delayMs, retryAfter, times, path, method } = fault;
-  if (
-    status !== undefined &&
-    (!Number.isInteger(status) || status < 200 || status > 599)
-  ) {
-    fail("status", "an integer from 200 to 599", status);
-  }
+  if (status !== undefined) requireInt(WHAT, "status", status, 200, 599);
   if (reset !== undefined && typeof reset !== "boolean") {
-    fail("reset", "a boolean", reset);
+    fail(WHAT, "reset", "a boolean", reset);
   }
-  if (delayMs !== undefined && !(Number.isFinite(delayMs) && delayMs >= 0)) {
-    fail("delayMs", "a finite number >= 0", delayMs);
+  if (delayMs !== undefined) {
+    requireNumber(WHAT, "delayMs", delayMs, "a finite number >= 0", isWait);
   }
-  if (
-    retryAfter !== undefined && typeof retryAfter !== "string" &&
-    !(Number.isFinite(retryAfter) && retryAfter >= 0)
-  ) {
-    fail("retryAfter", "a string or a number of seconds >= 0", retryAfter);
+  if (retryAfter !== undefined && typeof retryAfter !== "string") {
+    const rule = "a string or a number of seconds >= 0";
+    requireNumber(WHAT, "retryAfter", retryAfter, rule, isWait);
   }
-  if (
-    times !== undefined &&
-    !(times === Infinity || (Number.isInteger(times) && times >= 1))
-  ) {
-    fail("times", "an integer >= 1 or Infinity", times);
+  if (times !== undefined) {
+    requireNumber(
+      WHAT,
+      "times",
+      times,
+      "an integer >= 1 or Infinity",
+      (n) => n === Infinity || (Number.isInteger(n) && n >= 1),
+    );
   }
   if (
     path !== undefined && typeof path !== "string" && !(path instanceof RegExp)
   ) {
-    fail("path", "a string or a RegExp", path);
+    fail(WHAT, "path", "a string or a RegExp", path);
   }
-  if (method !== undefined && (typeof method !== "string" || method === "")) {
-    fail("method", "a non-empty string", method);
-  }
+  if (method !== undefined) requireId(WHAT, "method", method);
   if (status === undefined && !reset && delayMs === undefined) {
     throw new TypeError(
       "Cannot inject a fault as it needs at least one of 'status', 'reset' or 'delayMs'",

@@ -9,10 +9,6 @@ export interface SortedIndex {
   insert(id: string, at: number, seq: number): void;
   /** Removes `id`; false when it was not there. */
   remove(id: string): boolean;
-  /** Whether `id` is in the index. */
-  has(id: string): boolean;
-  /** How many IDs it holds. */
-  readonly size: number;
   /**
    * Up to `limit` IDs, newest first, that pass `filter`, after the record
    * `startingAfter`; `undefined` when `startingAfter` is not in the index.
@@ -74,10 +70,6 @@ export function createSortedIndex(): SortedIndex {
       byId.delete(id);
       entries.splice(lowerBound(e), 1);
       return true;
-    },
-    has: (id) => byId.has(id),
-    get size() {
-      return entries.length;
     },
     page(limit, startingAfter, filter) {
       let i = entries.length - 1;

@@ -81,3 +81,29 @@ export function createRateLimit(
     },
   };
 }
+
+/**
+ * @internal TalkJS's limit of 1 `/batch` request per second, on when the
+ * app has a rate limit: `take()` answers 0 when a batch may run now (and
+ * counts it), else the whole seconds to wait.
+ */
+export function createBatchGate(
+  clock: Clock,
+  enabled: boolean,
+): { take(): number; reset(): void } {
+  let lastBatchAt: number | undefined;
+  return {
+    take() {
+      if (!enabled) return 0;
+      const now = clock.now();
+      if (lastBatchAt !== undefined && now - lastBatchAt < 1000) {
+        return Math.max(1, Math.ceil((lastBatchAt + 1000 - now) / 1000));
+      }
+      lastBatchAt = now;
+      return 0;
+    },
+    reset() {
+      lastBatchAt = undefined;
+    },
+  };
+}

@@ -8,7 +8,8 @@ export function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
-function show(value: unknown): string {
+/** @internal A value as JSON (cut at 60 characters), for a 400's reason. */
+export function show(value: unknown): string {
   try {
     const s = JSON.stringify(value);
     return s === undefined
@@ -133,36 +134,47 @@ export function problems(
   return out;
 }
 
-/** @internal Throws a 400 naming every problem, each field prefixed. */
-export function assertValid(found: [string, string][], prefix = ""): void {
+/** @internal Throws a 400 naming every problem. */
+export function assertValid(found: [string, string][]): void {
   if (found.length === 0) return;
   // Built from entries: a field named "__proto__" is a key like any other.
-  const reasons: Record<string, string> = Object.fromEntries(
-    found.map(([k, m]) => [prefix + k, m]),
-  );
+  const reasons: Record<string, string> = Object.fromEntries(found);
   throw new HttpError(400, reasons);
 }
 
 /** @internal The body as an object, or a 400 naming `body`. */
-export function requireObject(
-  value: unknown,
-  field = "body",
-): Record<string, unknown> {
+export function requireBodyObject(value: unknown): Record<string, unknown> {
   if (!isObject(value)) {
-    badRequest(field, `must be a JSON object: current value is ${show(value)}`);
+    badRequest(
+      "body",
+      `must be a JSON object: current value is ${show(value)}`,
+    );
   }
   return value;
 }
 
+/**
+ * @internal The body as an object whose fields pass `schema` (an absent
+ * body as `{}` with `optional`), or a 400 naming every problem.
+ */
+export function validBody(
+  body: unknown,
+  schema: Record<string, Check>,
+  { required = [], optional = false }: {
+    required?: readonly string[];
+    optional?: boolean;
+  } = {},
+): Record<string, unknown> {
+  const input = optional && body === undefined ? {} : requireBodyObject(body);
+  assertValid(problems(input, schema, required));
+  return input;
+}
+
 /** @internal The body as an array of 1 to `max` items, or a 400 naming `body`. */
-export function requireArray(
-  value: unknown,
-  max: number,
-  field = "body",
-): unknown[] {
+export function requireBodyArray(value: unknown, max: number): unknown[] {
   if (!Array.isArray(value) || value.length < 1 || value.length > max) {
     badRequest(
-      field,
+      "body",
       `must be an array of 1 to ${max} items: current value is ${show(value)}`,
     );
   }
@@ -186,5 +198,3 @@ export function mergeCustom<T>(
   }
   return Object.fromEntries(out);
 }
-
-export { show };

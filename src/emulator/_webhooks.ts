@@ -77,8 +77,9 @@ export interface WebhookDelivery {
  */
 export interface EmulatorWebhooks {
   /**
-   * Every event emitted since the emulator was created or reset, in the
-   * order the emulator emitted them (fresh copies on every read).
+   * The latest 1,000 events emitted since the emulator was created or
+   * reset, in the order the emulator emitted them (fresh copies on every
+   * read).
    */
   readonly deliveries: WebhookDelivery[];
   /**
@@ -339,49 +340,59 @@ type Emit = <T extends WebhookEventType>(
   data: () => WebhookEventOf<T>["data"],
 ) => void;
 
+/** The conversation, and the participant as a stored user. */
+function lookup(
+  store: Store,
+  what: string,
+  conversationId: unknown,
+  userId: unknown,
+): { conv: ConversationRecord; user: User } {
+  requireId(what, "conversationId", conversationId);
+  requireId(what, "userId", userId);
+  const conv = store.conversations.get(conversationId as string);
+  if (!conv) {
+    fail(
+      what,
+      "conversationId",
+      "a stored conversation",
+      conversationId,
+      RangeError,
+    );
+  }
+  if (!Object.hasOwn(conv.participants, userId as string)) {
+    fail(
+      what,
+      "userId",
+      "a participant of the conversation",
+      userId,
+      RangeError,
+    );
+  }
+  const user = store.users.get(userId as string);
+  if (!user) fail(what, "userId", "a stored user", userId, RangeError);
+  return { conv, user: structuredClone(user) };
+}
+
+/** Messages from others that `userId` has not read, oldest first. */
+function unread(conv: ConversationRecord, userId: string): Message[] {
+  return conv.messages.ascending().map((id) => conv.messagesById.get(id)!)
+    .filter((m) => m.senderId !== userId && !m.readBy.includes(userId));
+}
+
 /** `emu.simulate`: user actions that change the store and emit their events. */
 function createSimulate(
   store: Store,
   emit: Emit,
   userOf: (id: string | null) => User | null,
 ): EmulatorSimulate {
-  /** The conversation, and the participant as a stored user. */
-  function lookup(what: string, conversationId: unknown, userId: unknown) {
-    requireId(what, "conversationId", conversationId);
-    requireId(what, "userId", userId);
-    const conv = store.conversations.get(conversationId as string);
-    if (!conv) {
-      fail(
-        what,
-        "conversationId",
-        "a stored conversation",
-        conversationId,
-        RangeError,
-      );
-    }
-    if (!Object.hasOwn(conv.participants, userId as string)) {
-      fail(
-        what,
-        "userId",
-        "a participant of the conversation",
-        userId,
-        RangeError,
-      );
-    }
-    const user = userOf(userId as string);
-    if (!user) fail(what, "userId", "a stored user", userId, RangeError);
-    return { conv, user };
-  }
-
-  /** Messages from others that `userId` has not read, oldest first. */
-  function unread(conv: ConversationRecord, userId: string): Message[] {
-    return conv.messages.ascending().map((id) => conv.messagesById.get(id)!)
-      .filter((m) => m.senderId !== userId && !m.readBy.includes(userId));
-  }
-
   return {
     read(conversationId, userId) {
-      const { conv, user } = lookup("simulate a read", conversationId, userId);
+      const { conv, user } = lookup(
+        store,
+        "simulate a read",
+        conversationId,
+        userId,
+      );
       const messages = unread(conv, user.id);
       const events =
         Object.keys(conv.participants).length <= READ_EVENT_MAX_PARTICIPANTS;
@@ -399,7 +410,7 @@ function createSimulate(
     },
     notification(conversationId, userId, options = {}) {
       const what = "simulate a notification";
-      const { conv, user } = lookup(what, conversationId, userId);
+      const { conv, user } = lookup(store, what, conversationId, userId);
       const events = notificationEvents(what, options);
       const messages = unread(conv, user.id);
       if (!messages.length) {
@@ -470,16 +481,12 @@ function notificationEvents(
   return events;
 }
 
-interface Job {
-  delivery: WebhookDelivery;
-  /** The reset generation it was queued in. */
-  generation: number;
-}
-
 /**
- * @internal One FIFO of events, sent one at a time in the order emitted,
- * so per conversation too, and the same on every run: a test never sees
- * `message.sent` overtake the `user.created` before it.
+ * @internal The events still to send, in lanes: one per conversation (or
+ * per user, for user events), each sent one at a time in the order emitted.
+ * A handler that stalls on one event holds the later events of its lane
+ * only, never another conversation's. The log keeps the last
+ * `MAX_DELIVERIES_KEPT` deliveries, so a long-running emulator stays bounded.
  */
 interface DeliveryQueue {
   readonly deliveries: WebhookDelivery[];
@@ -488,31 +495,47 @@ interface DeliveryQueue {
   reset(): void;
 }
 
+/** How many deliveries `emu.webhooks.deliveries` keeps: the latest ones. */
+export const MAX_DELIVERIES_KEPT = 1_000;
+
+/** The lane of an event: its conversation, else its user. */
+function laneOf(event: WebhookEvent): string {
+  const data = event.data as {
+    conversation?: { id?: string };
+    user?: { id?: string };
+  };
+  return data.conversation?.id !== undefined
+    ? `conversation ${data.conversation.id}`
+    : `user ${data.user?.id ?? ""}`;
+}
+
 function createDeliveryQueue(deps: WebhookDeps): DeliveryQueue {
   let deliveries: WebhookDelivery[] = [];
-  /** Events not yet done; the first is under way while `running`. */
-  const jobs: Job[] = [];
-  let running = false;
-  let generation = 0;
+  /** Per lane, the events not yet done; the first is under way. */
+  const lanes = new Map<string, WebhookDelivery[]>();
   let idle: (() => void)[] = [];
+  // Aborted by reset(): what is under way stops, and nothing queued before
+  // the reset is sent after it.
+  let stop = new AbortController();
 
-  async function run(): Promise<void> {
-    while (jobs.length) {
-      const job = jobs[0]!;
-      if (job.generation === generation) {
-        await deliver(deps, job.delivery).catch((error: unknown) => {
-          // Not expected (deliver catches what a request throws); still,
-          // a failure here must not stop the queue or hold flush().
-          job.delivery.state = "failed";
-          job.delivery.error = `the emulator failed: ${String(error)}`;
-        });
-      }
+  async function run(lane: string, jobs: WebhookDelivery[]): Promise<void> {
+    const { signal } = stop;
+    while (jobs.length && !signal.aborted) {
+      const delivery = jobs[0]!;
+      await deliver(deps, delivery, signal).catch((error: unknown) => {
+        // Not expected (deliver catches what a request throws); still,
+        // a failure here must not stop the lane or hold flush().
+        delivery.state = "failed";
+        delivery.error = `the emulator failed: ${String(error)}`;
+      });
       jobs.shift();
     }
-    running = false;
-    const waiting = idle;
-    idle = [];
-    for (const resolve of waiting) resolve();
+    if (lanes.get(lane) === jobs) lanes.delete(lane);
+    if (lanes.size === 0) {
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
+    }
   }
 
   return {
@@ -528,21 +551,34 @@ function createDeliveryQueue(deps: WebhookDeps): DeliveryQueue {
         attempts: 0,
       };
       deliveries.push(delivery);
-      jobs.push({ delivery, generation });
-      if (running) return;
-      running = true;
+      if (deliveries.length > MAX_DELIVERIES_KEPT) {
+        deliveries = deliveries.slice(-MAX_DELIVERIES_KEPT);
+      }
+      const lane = laneOf(event);
+      const jobs = lanes.get(lane);
+      if (jobs) {
+        jobs.push(delivery);
+        return;
+      }
+      const fresh = [delivery];
+      lanes.set(lane, fresh);
       // A macrotask later: the answer of the REST call that caused the
       // event goes out first, and a slow handler never holds it.
-      setTimeout(run, 0);
+      setTimeout(() => run(lane, fresh), 0);
     },
     flush() {
-      return jobs.length === 0
+      return lanes.size === 0
         ? Promise.resolve()
         : new Promise<void>((resolve) => idle.push(resolve));
     },
     reset() {
-      generation++;
+      stop.abort();
+      stop = new AbortController();
+      lanes.clear();
       deliveries = [];
+      const waiting = idle;
+      idle = [];
+      for (const resolve of waiting) resolve();
     },
   };
 }
@@ -551,12 +587,13 @@ function createDeliveryQueue(deps: WebhookDeps): DeliveryQueue {
 async function deliver(
   deps: WebhookDeps,
   delivery: WebhookDelivery,
+  signal: AbortSignal,
 ): Promise<void> {
   const body = JSON.stringify(delivery.event);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
-    if (attempt > 1) await deps.clock.sleep(WEBHOOK_RETRY_DELAY_MS);
+    if (attempt > 1) await deps.clock.sleep(WEBHOOK_RETRY_DELAY_MS, signal);
     delivery.attempts = attempt;
-    const { status, error } = await attemptOnce(deps, body);
+    const { status, error } = await attemptOnce(deps, body, signal);
     if (status === undefined) delete delivery.status;
     else delivery.status = status;
     if (error === undefined) {
@@ -578,10 +615,14 @@ const TIMED_OUT = Symbol("timed out");
 async function attemptOnce(
   deps: WebhookDeps,
   body: string,
+  stop: AbortSignal,
 ): Promise<{ status?: number; error?: string }> {
   const { options, clock, secretKey } = deps;
   const abort = new AbortController();
   const timer = new AbortController();
+  // A reset ends the wait at once, as a timeout would.
+  const onStop = () => timer.abort();
+  stop.addEventListener("abort", onStop, { once: true });
   try {
     const headers = await signWebhook({ secret: secretKey, body, clock });
     const request = new Request(options!.url, {
@@ -596,8 +637,12 @@ async function attemptOnce(
     });
     const answered = Promise.resolve().then(() => options!.fetch(request))
       .then(readAnswer);
-    const timeout = clock.sleep(WEBHOOK_TIMEOUT_MS, timer.signal)
-      .then((): typeof TIMED_OUT => TIMED_OUT);
+    // Ends after the timeout, or at once on a reset (the timer aborted).
+    const done = (): typeof TIMED_OUT => TIMED_OUT;
+    const timeout = clock.sleep(WEBHOOK_TIMEOUT_MS, timer.signal).then(
+      done,
+      done,
+    );
     // Whichever loses must not become an unhandled rejection.
     answered.catch(() => {});
     timeout.catch(() => {});
@@ -610,6 +655,7 @@ async function attemptOnce(
   } catch (error) {
     return { error: `the request failed: ${String(error)}` };
   } finally {
+    stop.removeEventListener("abort", onStop);
     timer.abort();
   }
 }
@@ -620,7 +666,9 @@ async function readAnswer(
 ): Promise<{ status: number; error?: string }> {
   const { status } = response;
   if (status === 200) {
-    await response.body?.cancel().catch(() => {});
+    // Not awaited: a body whose cancel never settles must not turn the
+    // 200 into "no answer".
+    response.body?.cancel().catch(() => {});
     return { status };
   }
   let text = "";

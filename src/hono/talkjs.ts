@@ -1,4 +1,4 @@
-import type { Context, Env, MiddlewareHandler } from "hono";
+import type { Env, MiddlewareHandler } from "hono";
 import {
   type ClientOptions,
   createClient,
@@ -6,26 +6,29 @@ import {
 } from "../client.ts";
 import type { Clock } from "../clock.ts";
 import { createLimiter, type Limiter, type LimiterStore } from "../limiter.ts";
-import { resolveSetting } from "./_config.ts";
+import { resolveSharedOptions } from "../_client_options.ts";
+import {
+  notConfigured,
+  resolveSetting,
+  type TalkJsSetting,
+} from "./_config.ts";
+
+export type { TalkJsSetting } from "./_config.ts";
 
 /**
- * A setting the middleware reads per request: a string, or a function of the
- * Hono context (sync or async), e.g. `(c) => c.env.MY_TALKJS_KEY`. When it is
- * absent or gives nothing, the matching Workers binding on `c.env` is used.
+ * The variables the middlewares fall back to, as Workers bindings or
+ * environment variables; add them to your app's `Bindings`.
  */
-// deno-lint-ignore no-explicit-any
-export type TalkJsSetting<E extends Env = any> =
-  | string
-  | ((
-    c: Context<E>,
-  ) => string | undefined | null | Promise<string | undefined | null>);
-
-/** The Workers bindings the middlewares fall back to; add them to your app's `Bindings`. */
 export interface TalkJsBindings {
   /** Your TalkJS app ID. */
   TALKJS_APP_ID?: string;
-  /** Your TalkJS secret key (a secret binding: `wrangler secret put TALKJS_SECRET_KEY`). */
+  /**
+   * Your TalkJS secret key: locally in `.dev.vars` (what `wrangler dev`
+   * reads), deployed as a secret (`wrangler secret put TALKJS_SECRET_KEY`).
+   */
   TALKJS_SECRET_KEY?: string;
+  /** Where TalkJS is, e.g. `http://127.0.0.1:8787` for `deno task emulator`; {@linkcode talkjs} only. */
+  TALKJS_BASE_URL?: string;
 }
 
 /** What {@linkcode talkjs} puts on `c.var`. */
@@ -51,14 +54,19 @@ export interface TalkJsMiddlewareOptions<E extends Env = any>
   extends Omit<ClientOptions, "appId" | "secretKey"> {
   /**
    * Your TalkJS app ID, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_APP_ID}
+   * @default {TALKJS_APP_ID}
    */
   appId?: TalkJsSetting<E>;
   /**
    * Your TalkJS secret key, or a function of `c` that finds it. Never logged.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secretKey?: TalkJsSetting<E>;
+  /**
+   * Where TalkJS is; `undefined` reads the environment.
+   * @default {TALKJS_BASE_URL, else "https://api.talkjs.com"}
+   */
+  baseUrl?: string | undefined;
   /**
    * Where each app ID's limiter keeps its budget, so that every isolate of
    * the app shares it: `kvStore(await Deno.openKv())` on Deno Deploy, a
@@ -94,12 +102,10 @@ function limiterFor(
   return limiter;
 }
 
-const TALKJS_NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjs()";
-
 interface CachedClient {
-  // Held only to notice a rotated key; never exposed or logged.
+  // Held only to notice a rotated key or a moved base URL; never exposed or logged.
   secretKey: string;
+  baseUrl: string | undefined;
   client: TalkJsClient;
 }
 
@@ -107,10 +113,13 @@ interface CachedClient {
  * Hono middleware that puts a ready TalkJS client on `c.var.talkjs`.
  *
  * The app ID and secret key come from the options (strings, or functions of
- * `c`), else from the Workers bindings `c.env.TALKJS_APP_ID` and
- * `c.env.TALKJS_SECRET_KEY`. On Deno, Bun and Node, `c.env` holds no bindings:
- * pass them in the options. Without them the request is answered with a 500
- * and a JSON `{ error }` naming what to set; nothing throws.
+ * `c`), else from `TALKJS_APP_ID` and `TALKJS_SECRET_KEY`, and the base URL
+ * from the `baseUrl` option, else `TALKJS_BASE_URL` (so that one variable
+ * points the app at `deno task emulator`), else TalkJS. The variables are
+ * Workers bindings on `c.env`, else the runtime's environment, read through
+ * Hono's `env(c)` (`Deno.env`, `process.env`, Bun's). Without an app ID and
+ * key the request is answered with a 500 and a JSON `{ error }` naming what
+ * to set; so is a bad `TALKJS_BASE_URL`; nothing throws.
  *
  * Each middleware keeps one client per app ID, created on first use and reused
  * by every later request in the isolate, so all of them share its limiter.
@@ -154,7 +163,7 @@ interface CachedClient {
 // deno-lint-ignore no-explicit-any
 export function talkjs<E extends Env = any>(
   options: TalkJsMiddlewareOptions<E> = {},
-): MiddlewareHandler<{ Variables: TalkJsVariables }> {
+): MiddlewareHandler<TalkJsEnv> {
   const {
     appId: appIdSetting,
     secretKey: secretKeySetting,
@@ -163,17 +172,26 @@ export function talkjs<E extends Env = any>(
   } = options;
   // Bad client options throw here, once, not on every request. (No token is
   // signed and no limiter made: this may run at a Worker's global scope.)
-  createClient({
-    ...clientOptions,
-    appId: "options-check",
-    secretKey: "options-check",
-    auth: clientOptions.auth === "token"
-      ? "secret-key"
-      : clientOptions.auth ?? "secret-key",
-    limiter: clientOptions.limiter ?? false,
-  });
+  resolveSharedOptions(clientOptions);
   const clients = new Map<string, CachedClient>();
-  let warned = false;
+  let logged = false;
+  const misconfigured = (error: unknown) => {
+    if (logged) return;
+    logged = true;
+    // Without user-info or query: what a URL may hide secrets in.
+    console.error(
+      `talkjs(): ${
+        String((error as Error)?.message ?? error)
+          .replace(/\/\/[^\s/"@]*@/g, "//[redacted]@")
+          .replace(/\?[^\s"]*/g, "?[redacted]")
+      }`,
+    );
+  };
+  const missing = notConfigured(
+    "talkjs",
+    ["TALKJS_APP_ID", "TALKJS_SECRET_KEY"],
+    "appId/secretKey",
+  );
 
   return async function talkjsMiddleware(c, next) {
     const appId = await resolveSetting(c, appIdSetting, "TALKJS_APP_ID");
@@ -182,26 +200,35 @@ export function talkjs<E extends Env = any>(
       secretKeySetting,
       "TALKJS_SECRET_KEY",
     );
-    if (appId === undefined || secretKey === undefined) {
-      if (!warned) {
-        warned = true;
-        console.error(`talkjs(): ${TALKJS_NOT_CONFIGURED}`);
-      }
-      return c.json({ error: TALKJS_NOT_CONFIGURED }, 500);
-    }
+    const baseUrl = clientOptions.baseUrl ??
+      await resolveSetting(c, undefined, "TALKJS_BASE_URL");
+    if (appId === undefined || secretKey === undefined) return missing(c);
     // No await between this lookup and the set: concurrent first requests share one client.
     let cached = clients.get(appId);
-    if (cached === undefined || cached.secretKey !== secretKey) {
-      cached = {
-        secretKey,
-        client: createClient({
+    if (
+      cached === undefined || cached.secretKey !== secretKey ||
+      cached.baseUrl !== baseUrl
+    ) {
+      let client: TalkJsClient;
+      try {
+        client = createClient({
           ...clientOptions,
+          ...(baseUrl === undefined ? {} : { baseUrl }),
           appId,
           secretKey,
           limiter: clientOptions.limiter ??
             limiterFor(appId, store, clientOptions.clock),
-        }),
-      };
+        });
+      } catch (error) {
+        // A bad TALKJS_APP_ID or TALKJS_BASE_URL. The answer names no value
+        // (a URL may hold credentials or a key); the log has the reason.
+        misconfigured(error);
+        return c.json({
+          error:
+            "TalkJS is misconfigured: check appId/baseUrl or TALKJS_APP_ID/TALKJS_BASE_URL (the server's log says why)",
+        }, 500);
+      }
+      cached = { secretKey, baseUrl, client };
       clients.set(appId, cached);
     }
     c.set("talkjs", cached.client);

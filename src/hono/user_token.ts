@@ -2,8 +2,11 @@ import type { Context, Env, MiddlewareHandler } from "hono";
 import { createUserToken } from "../auth.ts";
 import type { Clock } from "../clock.ts";
 import { requireClock, requirePositive } from "../_validate.ts";
-import { resolveSetting } from "./_config.ts";
-import type { TalkJsSetting } from "./talkjs.ts";
+import {
+  notConfigured,
+  resolveSetting,
+  type TalkJsSetting,
+} from "./_config.ts";
 
 /** Options of {@linkcode talkjsUserToken}. */
 // deno-lint-ignore no-explicit-any
@@ -17,12 +20,12 @@ export interface TalkJsUserTokenOptions<E extends Env = any> {
   ) => string | undefined | null | Promise<string | undefined | null>;
   /**
    * Your TalkJS app ID, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_APP_ID}
+   * @default {TALKJS_APP_ID}
    */
   appId?: TalkJsSetting<E>;
   /**
    * Your TalkJS secret key, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secretKey?: TalkJsSetting<E>;
   /**
@@ -43,15 +46,13 @@ export interface TalkJsUserTokenResponse {
   token: string;
 }
 
-const NOT_CONFIGURED =
-  "TalkJS is not configured: set TALKJS_APP_ID and TALKJS_SECRET_KEY (Workers bindings) or pass appId/secretKey to talkjsUserToken()";
-
 /**
  * A Hono handler that issues a TalkJS user token (see `createUserToken`) to
  * the signed-in user, for the frontend SDKs: `200 { token }`, not cacheable.
  * A 401 `{ error }` when `userId` finds nobody; else a 500 `{ error }` when no
- * app ID or secret key is found (options first, then the Workers bindings
- * `c.env.TALKJS_APP_ID` and `c.env.TALKJS_SECRET_KEY`), or when `userId`
+ * app ID or secret key is found (options first, then `TALKJS_APP_ID` and
+ * `TALKJS_SECRET_KEY`: Workers bindings, else the runtime's environment
+ * through Hono's `env(c)`), or when `userId`
  * gives something other than a string, `undefined` or `null`.
  *
  * @param options How to find the user, the app ID and the secret key; the token's lifetime.
@@ -103,6 +104,11 @@ export function talkjsUserToken<E extends Env = any>(
   requirePositive(what, "ttlSeconds", ttlSeconds);
   if (clock !== undefined) requireClock(what, "clock", clock);
 
+  const missing = notConfigured(
+    "talkjsUserToken",
+    ["TALKJS_APP_ID", "TALKJS_SECRET_KEY"],
+    "appId/secretKey",
+  );
   return async function talkjsUserTokenHandler(c) {
     const user: unknown = await userId(c);
     if (user === undefined || user === null || user === "") {
@@ -126,7 +132,7 @@ export function talkjsUserToken<E extends Env = any>(
       "TALKJS_SECRET_KEY",
     );
     if (appId === undefined || secretKey === undefined) {
-      return c.json({ error: NOT_CONFIGURED }, 500);
+      return missing(c);
     }
     const token = await createUserToken({
       appId,

@@ -14,8 +14,12 @@ import {
   TIMESTAMP_HEADER,
 } from "../_webhook_headers.ts";
 import { requirePositive } from "../_validate.ts";
-import { executionContextOf, resolveSetting } from "./_config.ts";
-import type { TalkJsSetting } from "./talkjs.ts";
+import {
+  executionContextOf,
+  notConfigured,
+  resolveSetting,
+  type TalkJsSetting,
+} from "./_config.ts";
 
 /** What {@linkcode talkjsWebhook} puts on `c.var`. */
 export interface TalkJsWebhookVariables {
@@ -34,7 +38,7 @@ export interface TalkJsWebhookEnv {
 export interface TalkJsWebhookOptions<E extends Env = any> {
   /**
    * The secret key TalkJS signs webhooks with, or a function of `c` that finds it.
-   * @default {c.env.TALKJS_SECRET_KEY}
+   * @default {TALKJS_SECRET_KEY}
    */
   secret?: TalkJsSetting<E>;
   /**
@@ -70,8 +74,6 @@ export interface TalkJsWebhookOptions<E extends Env = any> {
   onError?: (error: unknown, event: WebhookEvent) => void;
 }
 
-const NOT_CONFIGURED =
-  "TalkJS webhook secret is not configured: set TALKJS_SECRET_KEY (Workers binding) or pass secret to talkjsWebhook()";
 const BODY_ALREADY_READ =
   "talkjsWebhook() needs the request body as received, but something before it already read the body: mount talkjsWebhook() before anything that reads the body";
 
@@ -210,9 +212,14 @@ export function talkjsWebhook<E extends Env = any>(
   requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
   requireMaxBodyBytes(what, maxBodyBytes);
 
+  const missing = notConfigured(
+    "talkjsWebhook",
+    ["TALKJS_SECRET_KEY"],
+    "secret",
+  );
   return async function talkjsWebhookMiddleware(c, next) {
     const secret = await resolveSetting(c, secretSetting, "TALKJS_SECRET_KEY");
-    if (secret === undefined) return c.json({ error: NOT_CONFIGURED }, 500);
+    if (secret === undefined) return missing(c);
 
     const { raw, bodyCache } = c.req;
     // Hono rebuilds a body read earlier as text, JSON, form data or a blob

@@ -1,22 +1,11 @@
 import { TalkJsError } from "../errors.ts";
+import type { CallOptions, ChunkProgress } from "../types.ts";
 import { requireFunction, requireOptions } from "../_validate.ts";
 
-/** Progress of a chunked call, after each chunk. */
-export interface ChunkProgress {
-  /** Items stored so far. */
-  done: number;
-  /** Items to store in all. */
-  total: number;
-  /** Requests sent so far (one per chunk). */
-  requests: number;
-}
-
 /** What a chunked call (`putMany`, `send`, `import`) takes as options. */
-export interface ChunkOptions {
+export interface ChunkOptions extends CallOptions {
   /** Called after each stored chunk. */
   onProgress?: (progress: ChunkProgress) => void;
-  /** Aborts the remaining chunks. */
-  signal?: AbortSignal;
 }
 
 /** Checks a chunked call's options before anything is sent. */

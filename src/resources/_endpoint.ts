@@ -1,15 +1,12 @@
-import type { HttpMethod, QueryValue } from "../client.ts";
 import type { ListFn, ListParams, Page } from "../types.ts";
-import type { RequestFn } from "../_http.ts";
+import type { Expect, HttpMethod, QueryValue, RequestFn } from "../_types.ts";
 import {
   requireId,
   requireInt,
   requireObject,
   requireOptions,
   requireSignal,
-  show,
 } from "../_validate.ts";
-import { TalkJsApiError } from "../errors.ts";
 
 /** The query parameters of the conversation lists. */
 export const CONVERSATION_FILTERS: readonly string[] = [
@@ -51,6 +48,13 @@ export function endpoint<F>(
   answer: [field: string, type: "string" | "object"] | undefined =
     method === "GET" ? ["id", "string"] : undefined,
 ): F {
+  const expect: Expect | undefined = answer && ((body) => {
+    const [field, type] = answer;
+    const value = (body as Record<string, unknown> | null)?.[field];
+    return typeof value !== type || !value
+      ? `{ ${field}: ${type} }`
+      : undefined;
+  });
   return async function resourceMethod(
     ...args: unknown[]
   ): Promise<unknown> {
@@ -66,22 +70,15 @@ export function endpoint<F>(
     // Like a default parameter: `undefined` becomes `{}`; anything but an
     // object with an AbortSignal (or no signal) throws, naming it.
     const { signal } = requireOptions(what, args[i]);
-    const result = await request(method, segments, { body, signal });
-    if (!answer) return;
-    // A 200 without what the endpoint answers is no success: never hand it on as one.
-    const [field, type] = answer;
-    const value = (result as Record<string, unknown> | null)?.[field];
-    if (typeof value !== type || !value) {
-      throw new TalkJsApiError({
-        status: 200,
-        method,
-        path: segments.join("/"),
-        body: `expected { ${field}: ${type} }, got ${show(result)}`,
-      });
-    }
-    return result;
+    const result = await request(method, segments, { body, signal }, expect);
+    if (answer) return result;
   } as F;
 }
+
+const isPage: Expect = (body) =>
+  Array.isArray((body as Page<unknown> | null)?.data)
+    ? undefined
+    : "{ data: [...] }";
 
 /**
  * Builds a {@linkcode ListFn} for `GET path`: validates `params`, `limit`,
@@ -110,19 +107,10 @@ export function listFn<T, P = {}>(
     };
     const segments = segmentsOf(what, path, (name) => p[name]);
     for (const name of filters) query[name] = p[name] as QueryValue;
-    const page = await request<Page<T>>("GET", segments, {
+    return await request<Page<T>>("GET", segments, {
       query,
       signal: requireSignal(what, "signal", p.signal),
-    });
-    if (!Array.isArray(page?.data)) {
-      throw new TalkJsApiError({
-        status: 200,
-        method: "GET",
-        path: segments.join("/"),
-        body: `expected { data: [...] }, got ${show(page)}`,
-      });
-    }
-    return page;
+    }, isPage);
   };
   return Object.assign(list, { maxLimit });
 }

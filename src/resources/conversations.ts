@@ -1,11 +1,12 @@
 import type {
+  CallOptions,
   Conversation,
   ConversationFilters,
   ConversationInput,
   ListFn,
   NotificationInput,
 } from "../types.ts";
-import type { RequestFn } from "../_http.ts";
+import type { RequestFn } from "../_types.ts";
 import { fail, requireId } from "../_validate.ts";
 import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
 
@@ -14,18 +15,18 @@ export interface ConversationsResource {
   /** `GET /conversations/{id}`. */
   get(
     conversationId: string,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<Conversation>;
   /** `PUT /conversations/{id}`: creates or updates; participants are added, never removed. */
   put(
     conversationId: string,
     input: ConversationInput,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /** `DELETE /conversations/{id}`, with its messages. */
   delete(
     conversationId: string,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /** `GET /conversations`, by last activity (API version 2021-02-09 on), up to 100 a page. */
   readonly list: ListFn<Conversation, ConversationFilters>;
@@ -33,7 +34,7 @@ export interface ConversationsResource {
   notify(
     conversationId: string,
     input: NotificationInput,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
 }
 

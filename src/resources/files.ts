@@ -1,13 +1,12 @@
-import type { RequestFn } from "../_http.ts";
+import type { CallOptions } from "../types.ts";
+import type { RequestFn } from "../_types.ts";
 import { fail, requireId, requireOptions } from "../_validate.ts";
 import { endpoint } from "./_endpoint.ts";
 
-/** Options of {@linkcode FilesResource.upload}. */
-export interface UploadOptions {
+/** Options of {@linkcode FilesResource.upload}: `signal` aborts the upload. */
+export interface UploadOptions extends CallOptions {
   /** The file's name, sent as the `filename` field (TalkJS's own example sends it). */
   filename: string;
-  /** Aborts the upload. */
-  signal?: AbortSignal;
 }
 
 /** The `files` resource of a {@linkcode TalkJsClient}. */

@@ -1,13 +1,14 @@
 import type {
+  CallOptions,
+  ChunkProgress,
   ImportMessageInput,
   ListFn,
   Message,
   MessageEditInput,
   MessageInput,
 } from "../types.ts";
-import type { RequestFn } from "../_http.ts";
-import { fail, requireId, requireObject, show } from "../_validate.ts";
-import { TalkJsApiError } from "../errors.ts";
+import type { Expect, RequestFn } from "../_types.ts";
+import { fail, requireId, requireObject } from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
 import { addToChunk, checkChunkOptions, inChunks } from "./_chunks.ts";
 
@@ -32,21 +33,19 @@ export interface SendResult {
   idempotencyKeys: (string | undefined)[];
 }
 
-/** Options of the calls of {@linkcode MessagesResource}. */
-export interface SendOptions {
-  /** Aborts the call (with `send` and `import`, the remaining chunks). */
-  signal?: AbortSignal;
-}
+/**
+ * Options of a single call of {@linkcode MessagesResource}.
+ *
+ * @deprecated Use {@linkcode CallOptions}, its new name.
+ */
+export type SendOptions = CallOptions;
 
-/** Progress of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}, after each chunk. */
-export interface SendProgress {
-  /** Messages stored so far. */
-  done: number;
-  /** Messages to store in all. */
-  total: number;
-  /** Requests sent so far (one per chunk of up to 10). */
-  requests: number;
-}
+/**
+ * Progress of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}, after each chunk.
+ *
+ * @deprecated Use {@linkcode ChunkProgress}, its new name.
+ */
+export type SendProgress = ChunkProgress;
 
 /**
  * Options of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}.
@@ -67,12 +66,12 @@ export interface SendProgress {
  * await talk.messages.import("c1", history, options); // 10/25, 20/25, 25/25
  * ```
  */
-export interface SendManyOptions extends SendOptions {
+export interface SendManyOptions extends CallOptions {
   /**
    * Called after each stored chunk: after an abort or a failure, the last
    * call says how many messages were stored.
    */
-  onProgress?: (progress: SendProgress) => void;
+  onProgress?: (progress: ChunkProgress) => void;
 }
 
 /** The `messages` resource of a {@linkcode TalkJsClient}. */
@@ -81,7 +80,7 @@ export interface MessagesResource {
   get(
     conversationId: string,
     messageId: string,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<Message>;
   /** `GET /conversations/{cid}/messages`, newest first, up to 100 a page. */
   readonly list: ListFn<Message, MessageListParams>;
@@ -112,13 +111,13 @@ export interface MessagesResource {
     conversationId: string,
     messageId: string,
     input: MessageEditInput,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<void>;
   /** `DELETE /conversations/{cid}/messages/{mid}`. */
   delete(
     conversationId: string,
     messageId: string,
-    options?: SendOptions,
+    options?: CallOptions,
   ): Promise<void>;
 }
 
@@ -201,59 +200,48 @@ function checkMessages(
  * sent, in order. Anything else is an unexpected answer (the messages were
  * stored: resending with the same idempotency keys stores nothing twice).
  */
-function messageIds(
-  answer: unknown,
-  count: number,
-  segments: string[],
-): string[] {
-  const ids = Array.isArray(answer)
+function idsOf(answer: unknown): unknown[] {
+  return Array.isArray(answer)
     ? answer.map((item) => (item as { id?: unknown } | null)?.id)
     : [];
-  if (ids.length !== count || ids.some((id) => typeof id !== "string")) {
-    throw new TalkJsApiError({
-      status: 200,
-      method: "POST",
-      path: segments.join("/"),
-      body: `expected one { id } per message sent (${count}), got ${
-        show(answer)
-      }`,
-    });
-  }
-  return ids as string[];
+}
+
+/** Expects one `{ id }` per message of a chunk of `count`. */
+function oneIdEach(count: number): Expect {
+  return (answer) => {
+    const ids = idsOf(answer);
+    return ids.length !== count || ids.some((id) => typeof id !== "string")
+      ? `one { id } per message sent (${count})`
+      : undefined;
+  };
+}
+
+/**
+ * Posts `list` to `segments` in chunks of 10, in order; answers the number
+ * of requests. With `ids`, each chunk's answer must hold one `{ id }` per
+ * message, added to `ids`.
+ */
+function post(
+  request: RequestFn,
+  segments: string[],
+  list: Record<string, unknown>[],
+  { signal, onProgress }: SendManyOptions,
+  ids?: string[],
+): Promise<number> {
+  return inChunks(list, 10, "messages", async (chunk) => {
+    const answer = await request("POST", segments, {
+      body: chunk,
+      signal,
+      // A send whose messages all carry idempotency keys may safely run twice.
+      idempotent: !!ids && chunk.every((m) => m.type === "UserMessage"),
+    }, ids && oneIdEach(chunk.length));
+    ids?.push(...idsOf(answer) as string[]);
+  }, { onProgress });
 }
 
 /** Creates the messages resource over a request function. */
 export function createMessagesResource(request: RequestFn): MessagesResource {
   const path = "conversations/:conversationId/messages";
-  /**
-   * Posts `list` to `segments` in chunks of 10, in order; answers the number
-   * of requests. Each chunk's answer goes to `answered`.
-   */
-  function post(
-    segments: string[],
-    list: Record<string, unknown>[],
-    { signal, onProgress }: SendManyOptions,
-    answered: (answer: unknown, chunk: Record<string, unknown>[]) => void =
-      () => {},
-  ): Promise<number> {
-    return inChunks(
-      list,
-      10,
-      "messages",
-      async (chunk) =>
-        answered(
-          await request("POST", segments, {
-            body: chunk,
-            signal,
-            // A send whose messages all carry idempotency keys may safely run twice.
-            idempotent: segments[0] !== "import" &&
-              chunk.every((m) => m.type === "UserMessage"),
-          }),
-          chunk,
-        ),
-      { onProgress },
-    );
-  }
   return {
     get: endpoint(request, "get a message", "GET", path + "/:messageId"),
     list: listFn(request, "list messages", 100, path),
@@ -273,9 +261,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       const ids: string[] = [];
       let requests: number;
       try {
-        requests = await post(segments, list, checked, (answer, chunk) => {
-          ids.push(...messageIds(answer, chunk.length, segments));
-        });
+        requests = await post(request, segments, list, checked, ids);
       } catch (error) {
         // Resending from failedAt with these keys stores nothing twice.
         addToChunk(error, "idempotencyKeys", idempotencyKeys);
@@ -296,6 +282,7 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       return {
         imported: list.length,
         requests: await post(
+          request,
           ["import", "conversations", conversationId, "messages"],
           list,
           checked,

@@ -1,5 +1,9 @@
-import type { ParticipantInput, ParticipantPatch } from "../types.ts";
-import type { RequestFn } from "../_http.ts";
+import type {
+  CallOptions,
+  ParticipantInput,
+  ParticipantPatch,
+} from "../types.ts";
+import type { RequestFn } from "../_types.ts";
 import { endpoint } from "./_endpoint.ts";
 
 /** The `participants` resource of a {@linkcode TalkJsClient}. */
@@ -9,20 +13,20 @@ export interface ParticipantsResource {
     conversationId: string,
     userId: string,
     input?: ParticipantInput,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /** `PATCH /conversations/{cid}/participants/{uid}`: only sent fields change. */
   patch(
     conversationId: string,
     userId: string,
     input: ParticipantPatch,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /** `DELETE /conversations/{cid}/participants/{uid}`: leaves. */
   delete(
     conversationId: string,
     userId: string,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /**
    * `GET /conversations/{cid}/participants/{uid}/email`: the participant's
@@ -32,7 +36,7 @@ export interface ParticipantsResource {
   email(
     conversationId: string,
     userId: string,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<{ emailAddress: string }>;
 }
 

@@ -1,4 +1,6 @@
 import type {
+  CallOptions,
+  ChunkProgress,
   Conversation,
   ConversationFilters,
   ListFn,
@@ -7,27 +9,22 @@ import type {
   User,
   UserInput,
 } from "../types.ts";
-import type { RequestFn } from "../_http.ts";
+import type { RequestFn } from "../_types.ts";
 import { requireObject, show } from "../_validate.ts";
 import { CONVERSATION_FILTERS, endpoint, listFn } from "./_endpoint.ts";
 import { checkChunkOptions, inChunks } from "./_chunks.ts";
 
-/** Progress of {@linkcode UsersResource.putMany}, after each chunk. */
-export interface PutManyProgress {
-  /** Users stored so far. */
-  done: number;
-  /** Users to store in all. */
-  total: number;
-  /** Requests sent so far (one per chunk of up to 100). */
-  requests: number;
-}
+/**
+ * Progress of {@linkcode UsersResource.putMany}, after each chunk.
+ *
+ * @deprecated Use {@linkcode ChunkProgress}, its new name.
+ */
+export type PutManyProgress = ChunkProgress;
 
-/** Options of {@linkcode UsersResource.putMany}. */
-export interface PutManyOptions {
+/** Options of {@linkcode UsersResource.putMany}: `signal` aborts the remaining chunks. */
+export interface PutManyOptions extends CallOptions {
   /** Called after each stored chunk. */
-  onProgress?: (progress: PutManyProgress) => void;
-  /** Aborts the remaining chunks. */
-  signal?: AbortSignal;
+  onProgress?: (progress: ChunkProgress) => void;
 }
 
 /** Extra parameters of {@linkcode UsersResource.conversations}. */
@@ -41,22 +38,23 @@ export interface UserConversationsParams extends ConversationFilters {
 /** The `users` resource of a {@linkcode TalkJsClient}. */
 export interface UsersResource {
   /** `GET /users/{userId}`. */
-  get(userId: string, options?: { signal?: AbortSignal }): Promise<User>;
+  get(userId: string, options?: CallOptions): Promise<User>;
   /** `PUT /users/{userId}`: creates or updates; only sent fields change. */
   put(
     userId: string,
     input: UserInput,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<void>;
   /**
    * Creates or updates any number of users, 100 per `PUT /users` (each chunk
    * all or nothing). Chunks go in order; when one fails, the ones before it
-   * are stored and the error names the failed request.
+   * are stored and the error names the failed request. Answers how many
+   * users were put and in how many requests.
    */
   putMany(
     usersById: Readonly<Record<string, UserInput>>,
     options?: PutManyOptions,
-  ): Promise<void>;
+  ): Promise<{ put: number; requests: number }>;
   /** `GET /users`, newest first, up to 100 a page. */
   readonly list: ListFn<User>;
   /** `GET /users/{userId}/conversations`, up to 100 a page. */
@@ -67,7 +65,7 @@ export interface UsersResource {
    */
   presences(
     input?: PresenceFilters,
-    options?: { signal?: AbortSignal },
+    options?: CallOptions,
   ): Promise<{ data: Record<string, Presence> }>;
 }
 
@@ -87,7 +85,7 @@ export function createUsersResource(request: RequestFn): UsersResource {
         if (!id) throw new TypeError(`Cannot ${what} as a user ID is empty`);
         requireObject(what, `usersById[${show(id)}]`, input);
       }
-      await inChunks(
+      const requests = await inChunks(
         entries,
         100,
         "users",
@@ -98,6 +96,7 @@ export function createUsersResource(request: RequestFn): UsersResource {
           }),
         { onProgress },
       );
+      return { put: entries.length, requests };
     },
     list: listFn(request, "list users", 100, "users"),
     conversations: listFn(

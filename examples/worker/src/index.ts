@@ -12,14 +12,17 @@
  * `TalkJsLimiter` Durable Object (see `limiter_object.ts`), so the Worker as
  * a whole stays under TalkJS's 9 requests/s however many isolates serve it.
  *
- * Bindings (`wrangler.toml`): `TALKJS_APP_ID`, the secret `TALKJS_SECRET_KEY`
- * (`wrangler secret put TALKJS_SECRET_KEY`), the Durable Object `LIMITER`,
- * and optionally `TALKJS_BASE_URL` (e.g. the emulator, `deno task emulator`)
- * and `LIMITER_BURST` / `LIMITER_PER_SECOND` (a smaller share of the budget
- * when other services use the same app).
+ * Bindings (`wrangler.toml`): `TALKJS_APP_ID`, the secret `TALKJS_SECRET_KEY`,
+ * the Durable Object `LIMITER`, and optionally `TALKJS_BASE_URL` (read by
+ * `talkjs()`: e.g. `deno task emulator`) and `LIMITER_BURST` /
+ * `LIMITER_PER_SECOND` (a smaller share of the budget when other services
+ * use the same app). Locally, `wrangler dev` reads them from `.dev.vars`
+ * (copy `.dev.vars.example`: it points the Worker at `deno task emulator`);
+ * deployed, the key is a secret: `npx wrangler secret put TALKJS_SECRET_KEY`.
  *
  * ```sh
- * cd examples/worker && npx wrangler dev   # or: npx wrangler deploy
+ * cd examples/worker && cp .dev.vars.example .dev.vars && npx wrangler dev
+ * npx wrangler deploy
  * ```
  *
  * In your own project, import from `@unofficial/talkjs-rest` and
@@ -104,8 +107,8 @@ app.use("/api/*", async (c, next) => {
     console.error(problem);
     return c.json({ error: problem }, 500);
   }
+  // TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BASE_URL: read by talkjs().
   api ??= talkjs({
-    ...(env.TALKJS_BASE_URL ? { baseUrl: env.TALKJS_BASE_URL } : {}),
     limiter: createLimiter({
       store: durableObjectStore(env.LIMITER),
       key: env.TALKJS_APP_ID || "default",
