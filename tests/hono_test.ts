@@ -345,19 +345,13 @@ Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BA
     TALKJS_SECRET_KEY: emu.secretKey,
     TALKJS_BASE_URL: "https://admin:hunter2@exa mple.com/?key=sk_live_abc",
   }, async () => {
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
-    let body: string;
-    try {
+    const [body, logged] = await captureConsole(async (calls) => {
       const res = await serve(
         new Request("http://app/api/users/bob", { method: "PUT" }),
       );
       assert.equal(res.status, 500);
-      body = await res.text();
-    } finally {
-      console.error = original;
-    }
+      return [await res.text(), calls.map((args) => args.join(" "))];
+    }, ["error"]);
     assert.match(body, /TALKJS_BASE_URL/);
     assert.match(logged.join("\n"), /'baseUrl' must be an absolute URL/);
     for (const secret of ["hunter2", "sk_live_abc"]) {
