@@ -1,17 +1,5 @@
 /**
  * A user's participation in a conversation.
- *
- * @example Find who may write
- * ```ts
- * import type { Participation } from "@unofficial/talkjs-rest";
- *
- * const participants: Record<string, Participation> = {
- *   alice: { access: "ReadWrite", notify: true },
- *   bob: { access: "Read", notify: "MentionsOnly" },
- * };
- * const writers = Object.keys(participants).filter((id) => participants[id]?.access === "ReadWrite");
- * console.log(writers); // [ "alice" ]
- * ```
  */
 export interface Participation {
   /**
@@ -27,19 +15,6 @@ export interface Participation {
 
 /**
  * A TalkJS user, as `GET /users/{id}` answers it.
- *
- * @example Read a stored user
- * ```ts
- * import { createClient, type User } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice", email: ["alice@example.com"] });
- * const user: User = await talk.users.get("alice");
- * console.log(user.name, user.email?.[0]); // Alice alice@example.com
- * ```
  */
 export interface User {
   /** The user's ID. */
@@ -72,21 +47,6 @@ export interface User {
 
 /**
  * What `PUT /users/{id}` takes: only sent fields change; `name` is required on create.
- *
- * @example Create a user, then clear one field
- * ```ts
- * import { createClient, type UserInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * const input: UserInput = { name: "Alice", role: "admin", custom: { plan: "pro" } };
- * await talk.users.put("alice", input);
- * await talk.users.put("alice", { role: null });
- * const user = await talk.users.get("alice");
- * console.log(user.role ?? "no role", user.custom?.plan); // no role pro
- * ```
  */
 export interface UserInput {
   /** Display name (required when the user does not exist yet). */
@@ -124,21 +84,6 @@ export interface UserInput {
 
 /**
  * A TalkJS message.
- *
- * @example Read the newest message
- * ```ts
- * import { createClient, type Message } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * await talk.messages.send("c1", { type: "UserMessage", sender: "alice", text: "Hi" });
- * const [newest]: Message[] = (await talk.messages.list({ conversationId: "c1" })).data;
- * console.log(newest?.senderId, newest?.text, newest?.origin); // alice Hi rest
- * ```
  */
 export interface Message {
   /** The message's ID. */
@@ -171,20 +116,6 @@ export interface Message {
 
 /**
  * A TalkJS conversation.
- *
- * @example Read a stored conversation
- * ```ts
- * import { createClient, type Conversation } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"], subject: "Support" });
- * const conversation: Conversation = await talk.conversations.get("c1");
- * console.log(conversation.subject, Object.keys(conversation.participants)); // Support [ "alice" ]
- * ```
  */
 export interface Conversation {
   /** The conversation's ID. */
@@ -209,21 +140,6 @@ export interface Conversation {
 
 /**
  * What `PUT /conversations/{id}` takes. Participants are merged, never removed.
- *
- * @example Create a conversation, then add to it
- * ```ts
- * import { createClient, type ConversationInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
- * const input: ConversationInput = { participants: ["alice"], subject: "Support", custom: { ticket: "42" } };
- * await talk.conversations.put("c1", input);
- * await talk.conversations.put("c1", { participants: ["bob"] }); // adds Bob, keeps Alice
- * console.log(Object.keys((await talk.conversations.get("c1")).participants)); // [ "alice", "bob" ]
- * ```
  */
 export interface ConversationInput {
   /** User IDs to add as participants. */
@@ -242,21 +158,6 @@ export interface ConversationInput {
 
 /**
  * What `PUT /conversations/{cid}/participants/{uid}` takes.
- *
- * @example Add a read-only participant
- * ```ts
- * import { createClient, type ParticipantInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const observer: ParticipantInput = { access: "Read", notify: false };
- * await talk.participants.put("c1", "bob", observer);
- * console.log((await talk.conversations.get("c1")).participants["bob"]); // { access: "Read", notify: false }
- * ```
  */
 export interface ParticipantInput {
   /** Default `"ReadWrite"`. */
@@ -267,21 +168,6 @@ export interface ParticipantInput {
 
 /**
  * What `PATCH /conversations/{cid}/participants/{uid}` takes: only sent fields change.
- *
- * @example Mute a participant
- * ```ts
- * import { createClient, type ParticipantPatch } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const mute: ParticipantPatch = { notify: false };
- * await talk.participants.patch("c1", "alice", mute);
- * console.log((await talk.conversations.get("c1")).participants["alice"]); // { access: "ReadWrite", notify: false }
- * ```
  */
 export interface ParticipantPatch {
   /** `"None"` removes read access while keeping the participation. */
@@ -292,21 +178,6 @@ export interface ParticipantPatch {
 
 /**
  * A message sent by a user through `POST /conversations/{cid}/messages`.
- *
- * @example Send with your own idempotency key
- * ```ts
- * import { createClient, type UserMessageInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const hello: UserMessageInput = { type: "UserMessage", sender: "alice", text: "Hello", idempotencyKey: "order-42-hello" };
- * const { idempotencyKeys } = await talk.messages.send("c1", hello);
- * console.log(idempotencyKeys); // [ "order-42-hello" ]
- * ```
  */
 export interface UserMessageInput {
   /** Always `"UserMessage"`. */
@@ -330,20 +201,6 @@ export interface UserMessageInput {
 
 /**
  * A system message sent through `POST /conversations/{cid}/messages`.
- *
- * @example Announce something in a conversation
- * ```ts
- * import { createClient, type SystemMessageInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.conversations.put("c1", { subject: "Support" });
- * const notice: SystemMessageInput = { type: "SystemMessage", text: "An agent will join shortly", custom: { kind: "queue" } };
- * await talk.messages.send("c1", notice);
- * console.log(emu.store.messages("c1")[0]?.type); // SystemMessage
- * ```
  */
 export interface SystemMessageInput {
   /** Always `"SystemMessage"`. */
@@ -358,46 +215,11 @@ export interface SystemMessageInput {
 
 /**
  * Any message `messages.send` takes.
- *
- * @example Send a mix of messages in one call
- * ```ts
- * import { createClient, type MessageInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const messages: MessageInput[] = [
- *   { type: "SystemMessage", text: "Chat opened" },
- *   { type: "UserMessage", sender: "alice", text: "Hi" },
- * ];
- * const { sent, requests } = await talk.messages.send("c1", messages);
- * console.log(sent, requests); // 2 1
- * ```
  */
 export type MessageInput = UserMessageInput | SystemMessageInput;
 
 /**
  * A message for `POST /import/conversations/{cid}/messages`: history, kept at its timestamp.
- *
- * @example Import history at its original time
- * ```ts
- * import { createClient, type ImportMessageInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const history: ImportMessageInput[] = [
- *   { type: "UserMessage", sender: "alice", text: "Hello from 2020", timestamp: Date.UTC(2020, 0, 1) },
- * ];
- * console.log(await talk.messages.import("c1", history)); // { imported: 1, requests: 1 }
- * console.log(emu.store.messages("c1")[0]?.createdAt); // 1577836800000
- * ```
  */
 export interface ImportMessageInput {
   /** Always `"UserMessage"`. */
@@ -418,21 +240,6 @@ export interface ImportMessageInput {
 
 /**
  * What `POST /conversations/{cid}/notifications` takes.
- *
- * @example Email everyone in a conversation
- * ```ts
- * import { createClient, type NotificationInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice", email: ["alice@example.com"] });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const input: NotificationInput = { channels: ["email"] };
- * await talk.conversations.notify("c1", input);
- * console.log(emu.store.notifications()[0]?.recipients); // [ "alice" ]
- * ```
  */
 export interface NotificationInput {
   /** The channels to notify through. */
@@ -460,22 +267,6 @@ export interface MessageEditInput {
  * path relative to `/v1/{appId}`. A GET's payload holds its query parameters
  * (`{ limit: 5 }`); `options` may pin the operation's API version
  * (`{ api_version: "2021-02-09" }`).
- *
- * @example Create several users in one request
- * ```ts
- * import { createClient, type BatchOperation } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * const operations: BatchOperation[] = [
- *   [1, "PUT", "/users/alice", { name: "Alice" }],
- *   [2, "PUT", "/users/bob", { name: "Bob" }],
- * ];
- * const results = await talk.batch(operations);
- * console.log(results.map(([seq, status]) => `${seq}: ${status}`)); // [ "1: 200", "2: 200" ]
- * ```
  */
 export type BatchOperation =
   | [
@@ -510,41 +301,11 @@ export interface BatchOperationOptions {
 
 /**
  * One result of `POST /batch`: `[seq, status, body]`.
- *
- * @example Find the operations that failed
- * ```ts
- * import { createClient, type BatchResult } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.put("alice", { name: "Alice" });
- * const results: BatchResult[] = await talk.batch([
- *   [1, "GET", "/users/alice"],
- *   [2, "GET", "/users/nobody"],
- * ]);
- * const failed = results.filter(([, status]) => status !== 200).map(([seq]) => seq);
- * console.log(failed); // [ 2 ]
- * ```
  */
 export type BatchResult = [seq: string | number, status: number, body: unknown];
 
 /**
  * One page of a list endpoint.
- *
- * @example Read one page
- * ```ts
- * import { createClient, type Page, type User } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany({ alice: { name: "Alice" }, bob: { name: "Bob" } });
- * const page: Page<User> = await talk.users.list({ limit: 1 });
- * console.log(page.data.length); // 1
- * ```
  */
 export interface Page<T> {
   /** The records, newest first. */
@@ -553,21 +314,6 @@ export interface Page<T> {
 
 /**
  * The parameters every list takes.
- *
- * @example Fetch the page after the last record seen
- * ```ts
- * import { createClient, type ListParams } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany({ a: { name: "A" }, b: { name: "B" }, c: { name: "C" } });
- * const params: ListParams = { limit: 2 };
- * const first = await talk.users.list(params);
- * const next = await talk.users.list({ ...params, startingAfter: first.data.at(-1)!.id });
- * console.log(first.data.length, next.data.length); // 2 1
- * ```
  */
 export interface ListParams {
   /** Page size, from 1 to the list's `maxLimit`. TalkJS's default is 10. */
@@ -626,23 +372,6 @@ export type ListFn<T, P = {}> =
  * From API version 2021-02-09 (TalkJS's changelog) these lists are ordered
  * by last activity, latest first, by default; before it, by creation,
  * newest first, and `orderBy`, `orderDirection` and `offsetTs` are not taken.
- *
- * @example List conversations by creation, oldest first
- * ```ts
- * import { createClient, type ConversationFilters } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.conversations.put("first", { subject: "First" });
- * await talk.conversations.put("second", { subject: "Second" });
- * await talk.messages.send("first", { type: "SystemMessage", text: "Ping" });
- * console.log((await talk.conversations.list()).data.map((c) => c.id)); // [ "first", "second" ]
- * const filters: ConversationFilters = { orderBy: "createdAt", orderDirection: "ASC" };
- * const { data } = await talk.conversations.list({ ...filters, limit: 10 });
- * console.log(data.map((c) => c.id)); // [ "first", "second" ]
- * ```
  */
 export interface ConversationFilters {
   /** Only conversations whose last message is older than this, ms since the epoch. */

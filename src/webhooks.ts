@@ -151,16 +151,6 @@ export type WebhookHeaders = {
 /**
  * The common shape of every webhook event: `{ type, data }`, plus the event's
  * ID and creation time when TalkJS sends them.
- *
- * @example Log any event, known or not
- * ```ts
- * import type { WebhookEventBase } from "@unofficial/talkjs-rest";
- *
- * function label(event: WebhookEventBase<string, unknown>): string {
- *   return event.id ? `${event.type} (${event.id})` : event.type;
- * }
- * console.log(label({ type: "user.created", data: {}, id: "evt_1" })); // user.created (evt_1)
- * ```
  */
 export interface WebhookEventBase<T extends string, D> {
   /** The event's type, e.g. `"message.sent"`. */
@@ -175,21 +165,6 @@ export interface WebhookEventBase<T extends string, D> {
 
 /**
  * `data` of `user.created` and `user.updated`.
- *
- * @example Mirror users into your own store
- * ```ts
- * import type { UserEventData, WebhookEvent } from "@unofficial/talkjs-rest";
- *
- * const names = new Map<string, string>();
- * function saveUser({ user }: UserEventData): void {
- *   names.set(user.id, user.name);
- * }
- * function handle(event: WebhookEvent): void {
- *   if (event.type === "user.created" || event.type === "user.updated") saveUser(event.data);
- * }
- * handle({ type: "user.updated", data: { user: { id: "alice", name: "Alice", createdAt: 0 } } });
- * console.log(names.get("alice")); // Alice
- * ```
  */
 export interface UserEventData {
   /** The user as it is now. */
@@ -198,22 +173,6 @@ export interface UserEventData {
 
 /**
  * `data` of `message.sent`, `message.updated` and `message.deleted`.
- *
- * @example Preview a sent message
- * ```ts
- * import { signWebhook, verifyWebhook, type MessageEventData } from "@unofficial/talkjs-rest";
- *
- * function preview({ message, conversation, sender }: MessageEventData): string {
- *   return `${sender?.name ?? "System"} in ${conversation.subject}: ${message.text}`;
- * }
- * const secret = "sk_test_example";
- * const body = JSON.stringify({
- *   type: "message.sent",
- *   data: { message: { text: "Hi" }, conversation: { subject: "Support" }, sender: { name: "Alice" } },
- * });
- * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
- * if (event.type === "message.sent") console.log(preview(event.data)); // Alice in Support: Hi
- * ```
  */
 export interface MessageEventData {
   /** The message. */
@@ -226,22 +185,6 @@ export interface MessageEventData {
 
 /**
  * `data` of `message.read`.
- *
- * @example Record a read receipt
- * ```ts
- * import { signWebhook, verifyWebhook, type MessageReadEventData } from "@unofficial/talkjs-rest";
- *
- * function receipt({ recipient, message }: MessageReadEventData): string {
- *   return `${recipient.id} read ${message.id}`;
- * }
- * const secret = "sk_test_example";
- * const body = JSON.stringify({
- *   type: "message.read",
- *   data: { recipient: { id: "bob" }, message: { id: "msg_1" }, conversation: { id: "c1" } },
- * });
- * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
- * if (event.type === "message.read") console.log(receipt(event.data)); // bob read msg_1
- * ```
  */
 export interface MessageReadEventData extends MessageEventData {
   /** The user who read the message. */
@@ -250,22 +193,6 @@ export interface MessageReadEventData extends MessageEventData {
 
 /**
  * `data` of `conversation.deleted`.
- *
- * @example Clean up after a deleted conversation
- * ```ts
- * import { signWebhook, verifyWebhook, type ConversationEventData } from "@unofficial/talkjs-rest";
- *
- * function forget({ conversation }: ConversationEventData): string {
- *   return `forgetting ${conversation.id}`;
- * }
- * const secret = "sk_test_example";
- * const body = JSON.stringify({
- *   type: "conversation.deleted",
- *   data: { conversation: { id: "c1" } },
- * });
- * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
- * if (event.type === "conversation.deleted") console.log(forget(event.data)); // forgetting c1
- * ```
  */
 export interface ConversationEventData {
   /** The conversation, as it was before deletion. */
@@ -275,22 +202,6 @@ export interface ConversationEventData {
 /**
  * `data` of the `notification.*` events. TalkJS does not document every field
  * of every notification event, so all are optional and unknown ones are kept.
- *
- * @example Track bounced emails
- * ```ts
- * import { signWebhook, verifyWebhook, type NotificationEventData } from "@unofficial/talkjs-rest";
- *
- * function bouncedAddress(data: NotificationEventData): string | undefined {
- *   return data.recipient?.email?.[0];
- * }
- * const secret = "sk_test_example";
- * const body = JSON.stringify({
- *   type: "notification.bounced",
- *   data: { recipient: { id: "bob", email: ["bob@example.com"] } },
- * });
- * const event = await verifyWebhook({ secret, body, headers: await signWebhook({ secret, body }) });
- * if (event.type === "notification.bounced") console.log(bouncedAddress(event.data)); // bob@example.com
- * ```
  */
 export interface NotificationEventData {
   /** The user the notification is for. */
@@ -314,23 +225,6 @@ export interface NotificationEventData {
  * `data` narrows to the event's shape. Events are passed through as TalkJS sent
  * them; a type this version does not list is passed through too (it is only
  * checked to be an object with a string `type`).
- *
- * @example Handle the events you care about
- * ```ts
- * import type { WebhookEvent } from "@unofficial/talkjs-rest";
- *
- * function describe(event: WebhookEvent): string {
- *   switch (event.type) {
- *     case "message.sent":
- *       return `${event.data.message.senderId} wrote ${event.data.message.text}`;
- *     case "user.created":
- *       return `welcome ${event.data.user.name}`;
- *     default:
- *       return event.type;
- *   }
- * }
- * console.log(describe({ type: "user.created", data: { user: { id: "a", name: "Alice", createdAt: 0 } } }));
- * ```
  */
 export type WebhookEvent =
   | WebhookEventBase<"user.created", UserEventData>
@@ -349,34 +243,11 @@ export type WebhookEvent =
 
 /**
  * The `type` of every event in {@linkcode WebhookEvent}.
- *
- * @example Check a type before subscribing to it
- * ```ts
- * import type { WebhookEventType } from "@unofficial/talkjs-rest";
- *
- * const subscribed: WebhookEventType[] = ["message.sent", "message.read", "notification.bounced"];
- * function isSubscribed(type: string): type is WebhookEventType {
- *   return (subscribed as string[]).includes(type);
- * }
- * console.log(isSubscribed("message.sent"), isSubscribed("message.created")); // true false
- * ```
  */
 export type WebhookEventType = WebhookEvent["type"];
 
 /**
  * The event of one type, e.g. `WebhookEventOf<"message.read">`.
- *
- * @example Type a handler for one event
- * ```ts
- * import type { WebhookEventOf } from "@unofficial/talkjs-rest";
- *
- * type UserCreated = WebhookEventOf<"user.created">;
- * function welcome(event: UserCreated): string {
- *   return `Welcome, ${event.data.user.name}!`;
- * }
- * const event: UserCreated = { type: "user.created", data: { user: { id: "alice", name: "Alice", createdAt: 0 } } };
- * console.log(welcome(event)); // Welcome, Alice!
- * ```
  */
 export type WebhookEventOf<T extends WebhookEventType> = Extract<
   WebhookEvent,
@@ -387,17 +258,6 @@ export type WebhookEventOf<T extends WebhookEventType> = Extract<
  * The `type` of the `notification.*` events: what TalkJS sends about an
  * email or SMS notification, from `notification.triggered` (TalkJS decided
  * to notify a user of unread messages) to `notification.link.clicked`.
- *
- * @example Tell notification events apart from the rest
- * ```ts
- * import type { NotificationEventType, WebhookEvent } from "@unofficial/talkjs-rest";
- *
- * function isNotification(event: WebhookEvent): event is Extract<WebhookEvent, { type: NotificationEventType }> {
- *   return event.type.startsWith("notification.");
- * }
- * const event: WebhookEvent = { type: "notification.bounced", data: { notificationId: "ntf_1" } };
- * if (isNotification(event)) console.log(event.data.notificationId); // ntf_1
- * ```
  */
 export type NotificationEventType = Extract<
   WebhookEventType,

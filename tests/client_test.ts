@@ -12,6 +12,7 @@ import {
   TalkJsTimeoutError,
 } from "../src/errors.ts";
 import { createLimiter } from "../src/limiter.ts";
+import type { Clock } from "../src/clock.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import type { BatchOperation } from "../src/types.ts";
 import {
@@ -20,6 +21,7 @@ import {
   startFakeServer,
   talkJsDefault,
 } from "./_fake_server.ts";
+import { createEmulator } from "../testing.ts";
 
 const APP = "tApp";
 const SECRET = "sk_test_0123456789abcdefSECRET";
@@ -494,16 +496,31 @@ Deno.test("request() rejects with TalkJsNetworkError when nothing listens", asyn
 });
 
 Deno.test("request() times out each attempt after timeoutMs", async () => {
-  await using server = startFakeServer();
-  const stalls: (() => void)[] = [];
-  server.setDefault(() =>
-    new Promise((resolve) => stalls.push(() => resolve(json({}))))
-  );
-  const talk = client(server.url, {
+  const clock = createManualClock(0);
+  const emu = createEmulator({
+    appId: APP,
+    secretKey: SECRET,
+    rateLimit: false,
+    clock,
+  });
+  // Every request held for an hour: only the timeouts end the call.
+  emu.faults.inject({ delayMs: 3_600_000, times: Infinity });
+  let sent = 0;
+  const talk = client(emu.baseUrl, {
+    clock,
+    fetch: (input, init) => {
+      sent++;
+      return emu.fetch(input, init);
+    },
     timeoutMs: 50,
     retry: { retries: 1, minDelayMs: 1, maxDelayMs: 1 },
   });
-  await assert.rejects(talk.users.get("u1"), (e) => {
+  let settled = false;
+  const call = talk.users.get("u1");
+  call.then(() => settled = true, () => settled = true);
+  for (let i = 0; i < 100 && !settled; i++) await clock.advance(10);
+  assert.ok(settled, "still running after 1 s of clock time");
+  await assert.rejects(call, (e) => {
     assert.ok(e instanceof TalkJsTimeoutError);
     assert.equal(e.timeoutMs, 50);
     assert.equal(
@@ -513,23 +530,26 @@ Deno.test("request() times out each attempt after timeoutMs", async () => {
     assert.equal((e.cause as Error).message, "TimeoutError: timed out");
     return true;
   });
-  assert.equal(server.requests.length, 2);
-  stalls.forEach((f) => f());
+  assert.equal(sent, 2);
+  assert.equal(clock.pending, 0, "the held requests were let go");
 });
 
 Deno.test("request() rejects with the caller's abort reason and does not retry", async () => {
   await using server = startFakeServer();
   const stalls: (() => void)[] = [];
+  let arrive!: () => void;
+  const arrived = new Promise<void>((resolve) => arrive = resolve);
   server.setDefault(() =>
-    new Promise((resolve) => stalls.push(() => resolve(json({}))))
+    new Promise((resolve) => {
+      stalls.push(() => resolve(json({})));
+      arrive();
+    })
   );
   const controller = new AbortController();
   const call = client(server.url).users.get("u1", {
     signal: controller.signal,
   });
-  while (server.requests.length === 0) {
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await arrived;
   const reason = new Error("caller gave up");
   controller.abort(reason);
   await assert.rejects(call, (e) => e === reason);
@@ -997,21 +1017,33 @@ Deno.test("request() does not wait for a Retry-After beyond maxRetryAfterMs: the
     () => json({}, 429, { "retry-after": "30" }),
     () => json(U),
   );
+  // The clock stands still, so a call that waits for the Retry-After never
+  // ends: race the call against the first wait it starts on the clock (other
+  // than its attempt's timeout, told apart by its length).
+  const timeoutMs = 123_456;
+  let waited!: (ms: number) => void;
+  const firstWait = new Promise<string>((resolve) =>
+    waited = (ms) => resolve(`waited ${ms} ms`)
+  );
+  const watched: Clock = {
+    now: () => clock.now(),
+    sleep(ms, signal) {
+      if (ms !== timeoutMs) waited(ms);
+      return clock.sleep(ms, signal);
+    },
+  };
   const talk = client(server.url, {
-    clock,
+    clock: watched,
+    timeoutMs,
     retry: { minDelayMs: 1, maxDelayMs: 2 },
   });
-  let settled = false;
-  const first = talk.users.get("u").then(() => "resolved", (e) => e)
-    .finally(() => settled = true);
-  // The clock stands still: a call that waits for the Retry-After never ends.
-  for (let i = 0; i < 200 && !settled; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  assert.ok(settled, "still waiting for a 30-day Retry-After");
-  const error = await first;
+  const error = await Promise.race([
+    talk.users.get("u").then(() => "resolved", (e) => e),
+    firstWait,
+  ]);
   assert.ok(
     error instanceof TalkJsApiError && error.retryAfterMs === 2_592_000_000,
+    String(error),
   );
   assert.equal(server.requests.length, 1);
   // 30 s is within the default 60 s: waited for, then retried.

@@ -15,24 +15,11 @@ import type { WebhookEvent } from "../src/webhooks.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { createEmulator } from "../src/emulator/emulator.ts";
 import { signWebhook } from "../src/webhooks.ts";
+import { captureConsole } from "./_console.ts";
 
 const APP_ID = "tHonoTest";
 const SECRET = "sk_test_hono_0123456789";
 const encoder = new TextEncoder();
-
-/** Silences and records console.error while `fn` runs (the middlewares log misconfiguration). */
-async function capturingErrors<T>(
-  fn: (logged: unknown[][]) => T | Promise<T>,
-): Promise<T> {
-  const original = console.error;
-  const logged: unknown[][] = [];
-  console.error = (...args: unknown[]) => void logged.push(args);
-  try {
-    return await fn(logged);
-  } finally {
-    console.error = original;
-  }
-}
 
 /**
  * A loopback stand-in for api.talkjs.com: checks the app token the way TalkJS
@@ -203,8 +190,9 @@ Deno.test("talkjs() takes appId/secretKey as functions of c, before the bindings
     });
     assert.equal(fallback.status, 200);
     assert.deepEqual(fake.seen.map((s) => s.appId), ["tOne", "tTwo", "tTwo"]);
-    const neither = await capturingErrors(() =>
-      app.request("/u4", {}, { TALKJS_APP_ID: "tOne" })
+    const neither = await captureConsole(
+      () => app.request("/u4", {}, { TALKJS_APP_ID: "tOne" }),
+      ["error"],
     );
     assert.equal(neither.status, 500);
   } finally {
@@ -213,7 +201,7 @@ Deno.test("talkjs() takes appId/secretKey as functions of c, before the bindings
 });
 
 Deno.test("talkjs() answers 500 with a clear message when not configured", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     let ran = false;
     const app = new Hono().use("*", talkjs()).get("/", (c) => {
       ran = true;
@@ -244,7 +232,7 @@ Deno.test("talkjs() answers 500 with a clear message when not configured", async
     assert.equal(ran, false);
     assert.equal(logged.length, 1, "logs the misconfiguration once");
     assert.ok(!JSON.stringify(logged).includes("sk_test_a"));
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async () => {
@@ -276,7 +264,10 @@ Deno.test("talkjs() runs under Deno.serve, where c.env is the serve info", async
     const ok = await fetch(`${base}/api/users/bob`);
     assert.equal(ok.status, 200);
     assert.equal((await ok.json()).id, "bob");
-    const missing = await capturingErrors(() => fetch(`${base}/other`));
+    const missing = await captureConsole(
+      () => fetch(`${base}/other`),
+      ["error"],
+    );
     assert.equal(missing.status, 500);
     assert.match((await missing.json()).error, /not configured/);
   } finally {
@@ -354,19 +345,13 @@ Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BA
     TALKJS_SECRET_KEY: emu.secretKey,
     TALKJS_BASE_URL: "https://admin:hunter2@exa mple.com/?key=sk_live_abc",
   }, async () => {
-    const logged: string[] = [];
-    const original = console.error;
-    console.error = (...args: unknown[]) => void logged.push(args.join(" "));
-    let body: string;
-    try {
+    const [body, logged] = await captureConsole(async (calls) => {
       const res = await serve(
         new Request("http://app/api/users/bob", { method: "PUT" }),
       );
       assert.equal(res.status, 500);
-      body = await res.text();
-    } finally {
-      console.error = original;
-    }
+      return [await res.text(), calls.map((args) => args.join(" "))];
+    }, ["error"]);
     assert.match(body, /TALKJS_BASE_URL/);
     assert.match(logged.join("\n"), /'baseUrl' must be an absolute URL/);
     for (const secret of ["hunter2", "sk_live_abc"]) {
@@ -380,8 +365,9 @@ Deno.test("talkjs() on Deno reads TALKJS_APP_ID, TALKJS_SECRET_KEY and TALKJS_BA
     TALKJS_SECRET_KEY: undefined,
     TALKJS_BASE_URL: undefined,
   }, async () => {
-    const res = await capturingErrors(() =>
-      serve(new Request("http://app/api/users/carol", { method: "PUT" }))
+    const res = await captureConsole(
+      () => serve(new Request("http://app/api/users/carol", { method: "PUT" })),
+      ["error"],
     );
     assert.equal(res.status, 500);
     assert.match(
@@ -786,7 +772,7 @@ Deno.test("talkjsWebhook() answers 500 naming the cause when something before it
 
 Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async () => {
   // The middleware says once on the console what is missing.
-  await capturingErrors(async () => {
+  await captureConsole(async () => {
     const { app, events } = webhookApp({
       secret: (c) => c.req.header("x-test-secret") && SECRET,
     });
@@ -826,12 +812,12 @@ Deno.test("talkjsWebhook() verifies bytes sent over a real connection", async ()
     } finally {
       await server.shutdown();
     }
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() answers 500 when no secret is configured", async () => {
   // The middleware says once on the console what is missing.
-  await capturingErrors(async () => {
+  await captureConsole(async () => {
     const { app, events } = webhookApp();
     for (const env of [undefined, {}, { TALKJS_SECRET_KEY: "" }]) {
       const res = await app.request(
@@ -847,7 +833,7 @@ Deno.test("talkjsWebhook() answers 500 when no secret is configured", async () =
       assert.match((await res.json()).error, /not configured/);
     }
     assert.equal(events.length, 0);
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() with onEvent answers 200 at once and hands the work to waitUntil", async () => {
@@ -942,7 +928,7 @@ Deno.test("talkjsWebhook() with onEvent runs it in the background without an exe
 });
 
 Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a throwing onError", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     const headers = signedHeaders(EVENT_BODY);
     const init = { method: "POST", body: EVENT_BODY, headers };
     const logging = new Hono().post(
@@ -979,7 +965,7 @@ Deno.test("talkjsWebhook() logs onEvent failures by default, and survives a thro
     assert.ok(
       !JSON.stringify(logged.map((l) => l.map(String))).includes(SECRET),
     );
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsWebhook() rejects a bad toleranceSeconds or maxBodyBytes when created", () => {
@@ -1082,7 +1068,7 @@ Deno.test("talkjsUserToken() answers 401 when nobody is signed in", async () => 
 
 Deno.test("talkjsUserToken() answers 500 when not configured", async () => {
   // The middleware says once on the console what is missing.
-  await capturingErrors(async () => {
+  await captureConsole(async () => {
     const app = new Hono().get(
       "/token",
       talkjsUserToken({ userId: () => "alice" }),
@@ -1098,7 +1084,7 @@ Deno.test("talkjsUserToken() answers 500 when not configured", async () => {
       assert.match(body.error, /TalkJS is not configured/);
       assert.ok(!JSON.stringify(body).includes(SECRET));
     }
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsUserToken() rejects bad options when created", () => {
@@ -1299,7 +1285,7 @@ Deno.test("talkjs(), talkjsUserToken() and talkjsWebhook() report missing config
       new Hono().post("/x", talkjsWebhook({ secret: none }), reached),
     ],
   ] as const;
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     for (const [name, app] of apps) {
       for (let i = 0; i < 2; i++) {
         const res = await app.request("/x", { method: "POST", body: "{}" }, {});
@@ -1315,11 +1301,11 @@ Deno.test("talkjs(), talkjsUserToken() and talkjsWebhook() report missing config
       }
     }
     assert.equal(logged.length, 3, "once per middleware");
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a non-string", async () => {
-  await capturingErrors(async (logged) => {
+  await captureConsole(async (logged) => {
     for (const user of [42, {}, ["alice"], true]) {
       const app = new Hono().get(
         "/token",
@@ -1337,7 +1323,7 @@ Deno.test("talkjsUserToken() answers 500 naming the bug when userId() gives a no
       );
     }
     assert.equal(logged.length, 4);
-  });
+  }, ["error"]);
 });
 
 Deno.test("talkjs() on Deno reads its three variables under --allow-env narrowed to them", async () => {

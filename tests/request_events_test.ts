@@ -15,6 +15,7 @@ import {
 import { createLimiter } from "../src/limiter.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { json, startFakeServer } from "./_fake_server.ts";
+import { captureConsole } from "./_console.ts";
 
 const APP = "tApp";
 const SECRET = "sk_test_0123456789abcdefSECRET";
@@ -177,10 +178,7 @@ Deno.test("onRequest: queuedMs is the time an attempt waited in the limiter", as
 Deno.test("onRequest/onResponse: a hook that throws is reported once and breaks nothing", async () => {
   await using server = startFakeServer();
   server.setDefault(() => json({ id: "u1" }));
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => void logged.push(args);
-  try {
+  const logged = await captureConsole(async (logged) => {
     const talk = client(server.url, {
       onRequest() {
         throw new Error("hook bug");
@@ -192,9 +190,8 @@ Deno.test("onRequest/onResponse: a hook that throws is reported once and breaks 
       assert.deepEqual(await talk.users.get("u1"), { id: "u1" });
     }
     await new Promise((r) => setTimeout(r, 0));
-  } finally {
-    console.error = original;
-  }
+    return logged;
+  }, ["error"]);
   assert.equal(logged.length, 1, "reported once");
   assert.match(String(logged[0]?.[0]), /hook threw/);
   assert.equal((logged[0]?.[1] as Error).message, "hook bug");

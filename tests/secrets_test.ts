@@ -16,22 +16,23 @@ import {
 } from "../mod.ts";
 import { talkjs, type TalkJsEnv, talkjsWebhook } from "../hono.ts";
 import { createEmulator, createManualClock } from "../testing.ts";
+import { fastClock } from "./_fast_clock.ts";
+import { APP, SECRET } from "./_fault_plan.ts";
 import {
-  APP,
-  capturingConsole,
-  createSink,
-  dump,
-  fastClock,
-  findLeaks,
-  recordToken,
   scenarioConcurrentPuts,
   scenarioImportCut,
   scenarioListAll,
   scenarioSends,
   scenarioStorm,
-  SECRET,
-  withNoDelay,
-} from "./_faults_shared.ts";
+} from "./_fault_scenarios.ts";
+import { withNoDelay } from "./_fault_transports.ts";
+import {
+  capturingConsole,
+  createSink,
+  dump,
+  findLeaks,
+  recordToken,
+} from "./_sink.ts";
 import { CUT, json, startFakeServer } from "./_fake_server.ts";
 
 const sink = createSink();
