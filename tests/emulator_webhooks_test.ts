@@ -634,6 +634,26 @@ Deno.test("emu.simulate.read() marks messages read once each, with no events pas
     Array.from({ length: 300 }, (_, i) => [`u${i}`, { name: `U${i}` }]),
   );
   await talk.users.putMany(crowd);
+  // Exactly 300 participants: still sent.
+  await talk.conversations.put("full", {
+    participants: ["alice", ...Object.keys(crowd).slice(1)],
+  });
+  const full = await talk.messages.send("full", {
+    type: "UserMessage",
+    sender: "alice",
+    text: "all of us",
+  });
+  await emu.webhooks.flush();
+  const atLimit = received.length;
+  emu.simulate.read("full", "u1");
+  await emu.webhooks.flush();
+  assert.deepEqual(
+    received.slice(atLimit).map((e) =>
+      e.type === "message.read" && e.data.message.id
+    ),
+    full.ids,
+    "300 participants: message.read is sent",
+  );
   await talk.conversations.put("big", {
     participants: ["alice", ...Object.keys(crowd)],
   });
