@@ -17,6 +17,7 @@ import {
   startEmulator,
   startServed,
 } from "./_served.ts";
+import { redisTest, useRedis } from "./_redis.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const readme = await Deno.readTextFile(`${root}README.md`);
@@ -82,7 +83,9 @@ function local(command: string[]): string[] {
 }
 
 /** A folder for the Deno snippets, whose deno.json maps the package to this checkout. */
-async function denoProject(): Promise<string> {
+async function denoProject(
+  extra: Record<string, string> = {},
+): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "talkjs-readme-" });
   const config = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
   await Deno.writeTextFile(
@@ -93,6 +96,7 @@ async function denoProject(): Promise<string> {
         "jsr:@unofficial/talkjs-rest": `${root}mod.ts`,
         "@unofficial/talkjs-rest": `${root}mod.ts`,
         "@unofficial/talkjs-rest/hono": `${root}hono.ts`,
+        ...extra,
       },
     }),
   );
@@ -313,12 +317,45 @@ export { wrong };
   }
 });
 
+redisTest(
+  "README: the Redis snippet runs as written, its limiter's budget in Redis",
+  async () => {
+    await using emulator = await startEmulator();
+    const redis = await useRedis();
+    const dir = await denoProject({
+      "@unofficial/talkjs-rest/redis": `${root}redis.ts`,
+      ioredis: "npm:ioredis@6.0.0",
+      redis: "npm:redis@6.3.1",
+    });
+    try {
+      const { file, code, command } = snippet("fleet.ts");
+      assert.deepEqual(command.slice(0, 4), ["npx", "-y", "deno@2.9.6", "run"]);
+      await Deno.writeTextFile(`${dir}/${file}`, code);
+      await run([Deno.execPath(), "check", file], dir, {});
+      const out = await run(local(command), dir, {
+        ...variables(emulator),
+        REDIS_URL: `redis://127.0.0.1:${redis.port}`,
+      });
+      assert.match(out, /^Fleet$/m);
+      assert.equal(
+        ((await emulatorGet(emulator, "/users/fleet")) as { name: string })
+          .name,
+        "Fleet",
+      );
+    } finally {
+      await redis.stop();
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+);
+
 Deno.test("README: every snippet named after a file is run by a test here", () => {
   assert.deepEqual(snippets().map((s) => s.file), [
     "quickstart.ts",
     "app.ts",
     "import.mjs",
     "observe.ts",
+    "fleet.ts",
   ]);
 });
 
