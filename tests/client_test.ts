@@ -23,23 +23,8 @@ import {
 } from "./_fake_server.ts";
 import { createEmulator } from "../testing.ts";
 
-const APP = "tApp";
-const SECRET = "sk_test_0123456789abcdefSECRET";
+import { APP, client, SECRET } from "./_client.ts";
 const key = new TextEncoder().encode(SECRET);
-
-function client(
-  url: string,
-  extra: Partial<Parameters<typeof createClient>[0]> = {},
-): TalkJsClient {
-  return createClient({
-    appId: APP,
-    secretKey: SECRET,
-    baseUrl: url,
-    limiter: false,
-    retry: { minDelayMs: 1, maxDelayMs: 2 },
-    ...extra,
-  });
-}
 
 function bearer(headers: Headers): string {
   const auth = headers.get("authorization") ?? "";

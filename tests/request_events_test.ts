@@ -1,11 +1,9 @@
 // onRequest / onResponse (DESIGN.md "Observability"), against a loopback server.
 import assert from "node:assert/strict";
-import {
-  type ClientOptions,
-  createClient,
-  type RequestInfo,
-  type ResponseInfo,
-  type TalkJsClient,
+import type {
+  ClientOptions,
+  RequestInfo,
+  ResponseInfo,
 } from "../src/client.ts";
 import {
   TalkJsApiError,
@@ -16,9 +14,7 @@ import { createLimiter } from "../src/limiter.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { json, startFakeServer } from "./_fake_server.ts";
 import { captureConsole } from "./_console.ts";
-
-const APP = "tApp";
-const SECRET = "sk_test_0123456789abcdefSECRET";
+import { client, SECRET } from "./_client.ts";
 
 interface Recorder {
   requests: RequestInfo[];
@@ -37,20 +33,6 @@ function recorder(): Recorder {
       onResponse: (info) => void responses.push(info),
     },
   };
-}
-
-function client(
-  url: string,
-  extra: Partial<ClientOptions> = {},
-): TalkJsClient {
-  return createClient({
-    appId: APP,
-    secretKey: SECRET,
-    baseUrl: url,
-    limiter: false,
-    retry: { minDelayMs: 1, maxDelayMs: 2 },
-    ...extra,
-  });
 }
 
 /** Waits (in real time, at most 5 s) until `ok()` holds. */
