@@ -57,7 +57,7 @@ const plan: [string, () => Promise<Section>][] = [
         burstLength: 3,
       }),
   ],
-  ["memory", () => memory([50_000, 100_000], 20)],
+  ["memory", () => memory([50_000, 100_000], 20, 100_000, 1024)],
   [
     "redis",
     () =>

@@ -1,5 +1,6 @@
 /**
- * Memory: RSS growth while `listAll` streams N emulator records. Each N runs
+ * Memory: RSS growth while `listAll` streams N emulator records, and the
+ * heap each call costs while it waits in the limiter's queue. Each N runs
  * in its own process (`--v8-flags=--expose-gc`), so one run's heap does not
  * carry into the next. The emulator's store holds the records, so the
  * baseline is taken after seeding (and a forced GC); growth is the largest
@@ -11,7 +12,7 @@
  *
  * @module
  */
-import { createClient, listAll } from "../mod.ts";
+import { createClient, createLimiter, listAll } from "../mod.ts";
 import { createEmulator } from "../testing.ts";
 import { seedUsers } from "./retry_storm.ts";
 import type { Row, Section } from "./_report.ts";
@@ -98,7 +99,55 @@ async function measure(n: number, sampleEvery: number): Promise<MemoryResult> {
   };
 }
 
-async function child(n: number): Promise<MemoryResult> {
+/** What a child process reports for calls queued behind the limiter. */
+export interface QueuedResult {
+  n: number;
+  /** V8 used heap growth per call, after GC, with N calls pending. */
+  bytesPerCall: number;
+  /** The same for N bare pending promises in a `Promise.all`. */
+  barePerCall: number;
+  /** Calls still waiting in the limiter when measured. */
+  pending: number;
+}
+
+function heapAfterGc(): number {
+  collect();
+  return Deno.memoryUsage().heapUsed;
+}
+
+/**
+ * Heap per queued call: `Promise.all(ids.map((id) => talk.users.get(id)))`
+ * through a default client (limiter and retry on) whose fetch never
+ * answers, so the burst stays in flight and the rest wait in the queue.
+ * Beside it, the same `Promise.all` over bare pending promises.
+ */
+async function measureQueued(n: number): Promise<QueuedResult> {
+  const ids = Array.from({ length: n }, (_, i) => `user-${i}`);
+  const bareBase = heapAfterGc();
+  const bare = Promise.all(ids.map(() => new Promise(() => {})));
+  const barePerCall = (heapAfterGc() - bareBase) / n;
+  bare.catch(() => {});
+  const limiter = createLimiter({ key: "queued" });
+  const paced = createClient({
+    appId: "tBenchQueued",
+    secretKey: "sk_test_bench_queued_0123456789",
+    // Never answers: every call stays pending (the burst in flight, the
+    // rest queued) until the process exits.
+    fetch: () => new Promise<Response>(() => {}),
+    limiter,
+  });
+  // Warm the code paths (and the key import) on a few calls first.
+  for (let i = 0; i < 3; i++) paced.users.get(`warm-${i}`).catch(() => {});
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  const base = heapAfterGc();
+  const all = Promise.all(ids.map((id) => paced.users.get(id)));
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  const bytesPerCall = (heapAfterGc() - base) / n;
+  all.catch(() => {});
+  return { n, bytesPerCall, barePerCall, pending: limiter.pending };
+}
+
+async function child(n: number, mode = "stream"): Promise<unknown> {
   const out = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -106,6 +155,7 @@ async function child(n: number): Promise<MemoryResult> {
       "--v8-flags=--expose-gc",
       new URL(import.meta.url).pathname,
       String(n),
+      mode,
     ],
     stdout: "piped",
     stderr: "inherit",
@@ -114,7 +164,7 @@ async function child(n: number): Promise<MemoryResult> {
   if (!out.success) {
     throw new Error(`The memory benchmark for N=${n} failed:\n${text}`);
   }
-  return JSON.parse(text.trim().split("\n").at(-1)!) as MemoryResult;
+  return JSON.parse(text.trim().split("\n").at(-1)!);
 }
 
 /**
@@ -127,8 +177,12 @@ async function child(n: number): Promise<MemoryResult> {
 export async function memory(
   sizes: [number, number],
   limitMb: number,
+  queuedCalls: number,
+  bytesPerQueuedCall: number,
 ): Promise<Section> {
-  const [small, large] = [await child(sizes[0]), await child(sizes[1])];
+  const small = await child(sizes[0]) as MemoryResult;
+  const large = await child(sizes[1]) as MemoryResult;
+  const queued = await child(queuedCalls, "queued") as QueuedResult;
   const mb = (x: number) => `${x.toFixed(1)} MB`;
   const k = (n: number) => `${n / 1000}k`;
   const independent = large.growthMb - small.growthMb < 5;
@@ -155,6 +209,22 @@ export async function memory(
       : "—",
     target: "—",
     met: null,
+  }, {
+    benchmark: `memory: heap per call queued behind the limiter (${
+      k(queued.n)
+    } calls in one Promise.all)`,
+    ours: `${Math.round(queued.bytesPerCall)} B per call (${
+      mb(queued.bytesPerCall * queued.n / MB)
+    })`,
+    comparison: `bare pending promises: ${
+      Math.round(queued.barePerCall)
+    } B per call`,
+    ratio: (queued.bytesPerCall / bytesPerQueuedCall).toFixed(3) +
+      " × target",
+    target: `≤ ${bytesPerQueuedCall} B per call`,
+    met: queued.bytesPerCall <= bytesPerQueuedCall &&
+      queued.pending >= queued.n - 1000,
+    data: { ...queued },
   }];
   const notes = [
     `Memory: each N in a child process (deno run --v8-flags=--expose-gc bench/memory.ts N${
@@ -176,5 +246,10 @@ export async function memory(
 
 if (import.meta.main) {
   const n = Number(Deno.args[0] ?? "50000");
-  console.log(JSON.stringify(await measure(n, 5000)));
+  const result = Deno.args[1] === "queued"
+    ? await measureQueued(n)
+    : await measure(n, 5000);
+  console.log(JSON.stringify(result));
+  // Queued calls never settle: leave without waiting for them.
+  Deno.exit(0);
 }

@@ -6,9 +6,10 @@ import {
 } from "./errors.ts";
 import type { Limiter } from "./limiter.ts";
 import type { ClientConfig } from "./_client_options.ts";
-import type { HttpMethod, ResponseInfo } from "./_types.ts";
+import type { Expect, HttpMethod, ResponseInfo } from "./_types.ts";
 import { MAX_RETRY_AFTER_MS, parseRetryAfter } from "./_http.ts";
 import { signJwt } from "./_jwt.ts";
+import { show } from "./_validate.ts";
 
 /** A request, checked and encoded, as each of its attempts sends it. */
 export interface Call {
@@ -17,11 +18,15 @@ export interface Call {
   path: string;
   body: string | FormData | undefined;
   signal: AbortSignal | undefined;
+  /** Checks a 200 answer's parsed body; a failed check is a `TALKJS_UNEXPECTED_ANSWER`. */
+  expect?: Expect | undefined;
 }
 
 /** What every attempt of a client shares. */
 export interface AttemptConfig extends ClientConfig {
   limiter: Limiter | false;
+  /** `retry.shouldRetry` for a call that must not run twice (a POST that may have arrived). */
+  shouldRetryUnsafe: (error: unknown, attempt: number) => boolean;
   /** Calls a hook; whatever it throws never reaches the request. */
   emit<T>(hook: ((info: T) => void) | undefined, info: T): void;
 }
@@ -126,6 +131,30 @@ function apiError(
 }
 
 /**
+ * The parsed body of a 200 answer, checked by `call.expect`: a 200 without
+ * what the endpoint answers is no success, never handed on as one.
+ */
+function parseAnswer(call: Call, text: string, secrets: string[]): unknown {
+  const { method, path, expect } = call;
+  const unexpected = (expected: string, body: string) =>
+    new TalkJsApiError({ status: 200, method, path, body, expected });
+  let body: unknown = {};
+  if (text.trim() !== "" || method === "GET") {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw unexpected("JSON", redact(text, secrets).slice(0, 2000));
+    }
+  }
+  const expected = expect?.(body);
+  if (expected === undefined) return body;
+  throw unexpected(
+    expected,
+    redact(`expected ${expected}, got ${show(body)}`, secrets),
+  );
+}
+
+/**
  * Sends one attempt of `call` and answers the parsed body of a 200 answer.
  * Fails with a `TalkJsApiError` (another status, or a 200 that is not JSON),
  * a `TalkJsNetworkError`, a `TalkJsTimeoutError`, or the caller's abort
@@ -139,6 +168,7 @@ export async function attempt(
 ): Promise<unknown> {
   const { clock, secretKey, timeoutMs, emit } = config;
   const { method, path, body, signal } = call;
+  signal?.throwIfAborted();
   const token = await tokenFor(config);
   const secrets = [secretKey, token];
   const controller = new AbortController();
@@ -184,18 +214,7 @@ export async function attempt(
     if (response.status !== 200) {
       throw apiError(config, call, response, text, secrets, answer);
     }
-    if (text.trim() === "" && method !== "GET") return {};
-    try {
-      return JSON.parse(text);
-    } catch {
-      throw new TalkJsApiError({
-        status: 200,
-        method,
-        path,
-        body: redact(text, secrets).slice(0, 2000),
-        expected: "JSON",
-      });
-    }
+    return parseAnswer(call, text, secrets);
   } catch (error) {
     // An answer's error holds its body: the status says enough.
     if (answer.status === undefined) answer.error = error;

@@ -1,10 +1,6 @@
 import { createLimiter, type Limiter } from "./limiter.ts";
-import {
-  TalkJsApiError,
-  TalkJsNetworkError,
-  TalkJsTimeoutError,
-} from "./errors.ts";
-import { retryLoop } from "./retry.ts";
+import { TalkJsNetworkError, TalkJsTimeoutError } from "./errors.ts";
+import { retryAfter } from "./retry.ts";
 import {
   fail,
   requireObject,
@@ -153,7 +149,7 @@ function prepare(
   if (signal !== undefined && !(signal instanceof AbortSignal)) {
     fail(what, "signal", "an AbortSignal", signal);
   }
-  return { method, path, body: payload, signal };
+  return { method, path, body: payload, signal, expect: undefined };
 }
 
 /** Hooks' failures are reported once per client, then ignored. */
@@ -182,6 +178,36 @@ function hookEmitter(): AttemptConfig["emit"] {
 }
 
 /**
+ * One attempt of `call`, paced by the client's limiter and, when given, by
+ * `pace` too.
+ */
+function paced(
+  config: AttemptConfig,
+  call: Call,
+  attemptNo: number,
+  signal: AbortSignal | undefined,
+  pace: Limiter | undefined,
+): Promise<unknown> {
+  const { limiter } = config;
+  const run = runner(config, call, attemptNo);
+  const limited = limiter ? () => limiter.schedule(run, signal) : run;
+  return pace ? pace.schedule(limited, signal) : limited();
+}
+
+/**
+ * The attempt, as a function for the limiter to run; it holds only what the
+ * attempt needs, as it may wait long in a queue.
+ */
+function runner(
+  config: AttemptConfig,
+  call: Call,
+  attemptNo: number,
+): () => Promise<unknown> {
+  const queuedAt = config.clock.now();
+  return () => attempt(config, call, attemptNo, config.clock.now() - queuedAt);
+}
+
+/**
  * Sends `call` with retries as `config.retry` allows, every attempt paced by
  * the client's limiter and, when given, by `pace` too.
  */
@@ -191,23 +217,20 @@ function sendCall(
   idempotent: boolean,
   pace: Limiter | undefined,
 ): Promise<unknown> {
-  const { clock, limiter, retry } = config;
-  const once = (attemptNo: number, signal: AbortSignal | undefined) => {
-    const queuedAt = clock.now();
-    const run = () => attempt(config, call, attemptNo, clock.now() - queuedAt);
-    const limited = limiter ? () => limiter.schedule(run, signal) : run;
-    return pace ? pace.schedule(limited, signal) : limited();
-  };
-  if (retry === false) return once(1, call.signal);
-  return retryLoop(
-    ({ attempt, signal }) => once(attempt, signal),
-    retry,
-    call.signal,
-    // A POST that may have arrived runs again only when idempotent.
-    (error, n) =>
-      (idempotent ||
-        !(error instanceof TalkJsNetworkError ||
-          error instanceof TalkJsTimeoutError)) && retry.shouldRetry(error, n),
+  const { retry } = config;
+  const { signal } = call;
+  // The first attempt, then the retry loop only once it failed: until
+  // then, a call queued behind the limiter holds one handler, not a loop.
+  const first = paced(config, call, 1, signal, pace);
+  if (retry === false) return first;
+  return first.catch((error) =>
+    retryAfter(
+      error,
+      (ctx) => paced(config, call, ctx.attempt, ctx.signal, pace),
+      retry,
+      signal,
+      idempotent ? retry.shouldRetry : config.shouldRetryUnsafe,
+    )
   );
 }
 
@@ -303,6 +326,11 @@ export function createClient(options: ClientOptions): TalkJsClient {
     ...resolved,
     limiter: resolved.limiter ?? createLimiter({ clock, key: appId }),
     emit: hookEmitter(),
+    // A POST that may have arrived runs again only when idempotent.
+    shouldRetryUnsafe: (error, n) =>
+      !(error instanceof TalkJsNetworkError ||
+        error instanceof TalkJsTimeoutError) &&
+      resolved.retry !== false && resolved.retry.shouldRetry(error, n),
   };
   // Import the key and sign once now, so that the first request does not pay
   // for both after its limiter slot (a server counts arrivals, not slots). A
@@ -312,7 +340,7 @@ export function createClient(options: ClientOptions): TalkJsClient {
       .catch(() => {});
   }
 
-  /** `request`, with every attempt (retries too) also paced by `pace`, and the answer checked by `expect`. */
+  /** `request`, with every attempt (retries too) also paced by `pace`, and each answer checked by `expect`. */
   function send(
     method: HttpMethod,
     segments: readonly string[],
@@ -326,25 +354,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
     } catch (error) {
       return Promise.reject(error);
     }
-    const answer = sendCall(
-      config,
-      call,
-      init.idempotent ?? method !== "POST",
-      pace,
-    );
-    if (!expect) return answer;
-    return answer.then((body) => {
-      const expected = expect(body);
-      if (expected === undefined) return body;
-      // A 200 without what the endpoint answers is no success: never hand it on as one.
-      throw new TalkJsApiError({
-        status: 200,
-        method,
-        path: call.path,
-        body: `expected ${expected}, got ${show(body)}`,
-        expected,
-      });
-    });
+    call.expect = expect;
+    return sendCall(config, call, init.idempotent ?? method !== "POST", pace);
   }
   const request = send as RequestFn;
 

@@ -329,28 +329,58 @@ function delayFor(
   return retryAfterMs! > policy.maxRetryAfterMs ? undefined : retryAfterMs;
 }
 
+function context(attempt: number, signal: AbortSignal | undefined) {
+  return signal ? { attempt, signal } : { attempt };
+}
+
 /**
  * The retry loop of {@linkcode withRetry}, over a policy already checked.
  * `shouldRetry` overrides the policy's (the client narrows it per request).
+ * The first attempt starts outside an async function: a call waiting for
+ * its limiter slot holds a promise, not a suspended frame.
  */
-export async function retryLoop<T>(
+export function retryLoop<T>(
   fn: (ctx: RetryContext) => Promise<T>,
   policy: RetryPolicy,
   signal: AbortSignal | undefined,
   shouldRetry: RetryPolicy["shouldRetry"] = policy.shouldRetry,
 ): Promise<T> {
-  for (let attempt = 1;; attempt++) {
+  let first: Promise<T>;
+  try {
     signal?.throwIfAborted();
+    first = Promise.resolve(fn(context(1, signal)));
+  } catch (error) {
+    first = Promise.reject(error);
+  }
+  return first.catch((error) =>
+    retryAfter(error, fn, policy, signal, shouldRetry)
+  );
+}
+
+/**
+ * The rest of {@linkcode retryLoop} once the first attempt failed with
+ * `error`: waits, retries, and rethrows the last error unchanged.
+ */
+export async function retryAfter<T>(
+  error: unknown,
+  fn: (ctx: RetryContext) => Promise<T>,
+  policy: RetryPolicy,
+  signal: AbortSignal | undefined,
+  shouldRetry: RetryPolicy["shouldRetry"],
+): Promise<T> {
+  for (let attempt = 1;; attempt++) {
+    // Whatever an aborted attempt threw, the caller asked to stop.
+    signal?.throwIfAborted();
+    if (attempt > policy.retries || !shouldRetry(error, attempt)) throw error;
+    const delayMs = delayFor(policy, attempt, error);
+    if (delayMs === undefined) throw error;
+    policy.onRetry?.({ attempt, delayMs, error });
+    await policy.clock.sleep(delayMs, signal);
     try {
-      return await fn(signal ? { attempt, signal } : { attempt });
-    } catch (error) {
-      // Whatever an aborted attempt threw, the caller asked to stop.
       signal?.throwIfAborted();
-      if (attempt > policy.retries || !shouldRetry(error, attempt)) throw error;
-      const delayMs = delayFor(policy, attempt, error);
-      if (delayMs === undefined) throw error;
-      policy.onRetry?.({ attempt, delayMs, error });
-      await policy.clock.sleep(delayMs, signal);
+      return await fn(context(attempt + 1, signal));
+    } catch (next) {
+      error = next;
     }
   }
 }

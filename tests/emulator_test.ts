@@ -1681,6 +1681,12 @@ Deno.test("createEmulator() fault delayMs waits on the clock before handling", a
   const pending = h.call("PUT", "/users/alice", { name: "Alice" }).then((
     r,
   ) => (done = true, r));
+  // Signing the token is real async work (Web Crypto), not on the manual
+  // clock: wait (bounded) until the request has reached the fault's sleep.
+  for (let i = 0; clock.pending === 0; i++) {
+    assert.ok(i < 1_000, "the request never reached the fault's delay");
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
   await clock.advance(4_999);
   assert.equal(done, false);
   assert.equal(h.emu.store.users().length, 0);

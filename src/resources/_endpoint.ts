@@ -55,23 +55,28 @@ export function endpoint<F>(
       ? `{ ${field}: ${type} }`
       : undefined;
   });
-  return async function resourceMethod(
-    ...args: unknown[]
-  ): Promise<unknown> {
+  // Not an async function: a call queued behind the limiter would hold its
+  // frame (arguments and all) until its turn.
+  return function resourceMethod(...args: unknown[]): Promise<unknown> {
     let i = 0;
-    const segments = segmentsOf(what, path, () => args[i++]);
     let body: unknown;
-    if (input) {
-      body = args[i++];
-      if (body === undefined && input === "optional") body = {};
-      const checked = requireObject(what, "input", body);
-      if (typeof input === "function") input(checked);
+    let sent: Promise<unknown>;
+    try {
+      const segments = segmentsOf(what, path, () => args[i++]);
+      if (input) {
+        body = args[i++];
+        if (body === undefined && input === "optional") body = {};
+        const checked = requireObject(what, "input", body);
+        if (typeof input === "function") input(checked);
+      }
+      // Like a default parameter: `undefined` becomes `{}`; anything but an
+      // object with an AbortSignal (or no signal) throws, naming it.
+      const { signal } = requireOptions(what, args[i]);
+      sent = request(method, segments, { body, signal }, expect);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    // Like a default parameter: `undefined` becomes `{}`; anything but an
-    // object with an AbortSignal (or no signal) throws, naming it.
-    const { signal } = requireOptions(what, args[i]);
-    const result = await request(method, segments, { body, signal }, expect);
-    if (answer) return result;
+    return answer ? sent : sent.then(() => undefined);
   } as F;
 }
 
