@@ -149,6 +149,26 @@ function isLocked(error: unknown): boolean {
     /database is (locked|busy)/i.test(error.message);
 }
 
+/** Checks a key prefix: an array of Deno KV's key parts (strings, numbers, bigints, booleans and bytes). */
+function checkPrefix(what: string, prefix: unknown): void {
+  if (!Array.isArray(prefix)) {
+    fail(what, "prefix", "an array of key parts", prefix);
+  }
+  prefix.forEach((part: unknown, i) => {
+    if (
+      !["string", "number", "bigint", "boolean"].includes(typeof part) &&
+      !(part instanceof Uint8Array)
+    ) {
+      fail(
+        what,
+        `prefix[${i}]`,
+        "a string, number, bigint, boolean or Uint8Array",
+        part,
+      );
+    }
+  });
+}
+
 /**
  * A {@linkcode LimiterStore} in Deno KV, so that every isolate and process of
  * an app shares one rate-limit budget. Each reservation is one atomic
@@ -187,23 +207,7 @@ export function kvStore(
     maxAttempts = 100,
     clock = systemClock,
   } = options;
-  if (!Array.isArray(prefix)) {
-    fail(what, "prefix", "an array of key parts", prefix);
-  }
-  // Deno KV's key parts: strings, numbers, bigints, booleans and bytes.
-  prefix.forEach((part: unknown, i) => {
-    if (
-      !["string", "number", "bigint", "boolean"].includes(typeof part) &&
-      !(part instanceof Uint8Array)
-    ) {
-      fail(
-        what,
-        `prefix[${i}]`,
-        "a string, number, bigint, boolean or Uint8Array",
-        part,
-      );
-    }
-  });
+  checkPrefix(what, prefix);
   requireInt(what, "maxAttempts", maxAttempts, 1, Infinity);
   requireClock(what, "clock", clock);
   const base = [...prefix];
