@@ -216,8 +216,11 @@ export async function attempt(
     }
     return parseAnswer(call, text, secrets);
   } catch (error) {
-    // An answer's error holds its body: the status says enough.
-    if (answer.status === undefined) answer.error = error;
+    // An answer's error holds its body: the status says enough, but for a
+    // 200 that is not what the endpoint answers.
+    if (answer.status === undefined || answer.status === 200) {
+      answer.error = error;
+    }
     throw error;
   } finally {
     timer.abort();

@@ -133,7 +133,9 @@ export interface ResponseInfo {
   status?: number;
   /**
    * Why an attempt without an answer failed: a `TalkJsNetworkError`, a
-   * `TalkJsTimeoutError`, or the caller's abort reason.
+   * `TalkJsTimeoutError`, or the caller's abort reason; with status 200, the
+   * `TALKJS_UNEXPECTED_ANSWER` error of an answer that is not JSON or not
+   * what the endpoint answers.
    */
   error?: unknown;
   /** Milliseconds from sending to the end of the answer's body (or the failure). */

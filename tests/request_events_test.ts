@@ -134,6 +134,20 @@ Deno.test("onResponse: a network failure has an error and no status", async () =
   assert.equal(events.responses[0]?.status, undefined);
 });
 
+Deno.test("onResponse: a 200 that is not what the endpoint answers has its status and the error", async () => {
+  await using server = startFakeServer();
+  server.setDefault(() => json({ name: "no id" }));
+  const events = recorder();
+  const failed = await client(server.url, { retry: false, ...events.hooks })
+    .users.get("u1").catch((error) => error);
+  assert.ok(failed instanceof TalkJsApiError);
+  assert.equal(failed.code, "TALKJS_UNEXPECTED_ANSWER");
+  assert.equal(events.responses.length, 1);
+  // A metrics hook must not count it as a success.
+  assert.equal(events.responses[0]?.status, 200);
+  assert.equal(events.responses[0]?.error, failed);
+});
+
 Deno.test("onRequest: queuedMs is the time an attempt waited in the limiter", async () => {
   await using server = startFakeServer();
   const clock = createManualClock(0);
