@@ -147,7 +147,17 @@ if (import.meta.main) {
   } catch (error) {
     usage(error instanceof Error ? error.message : String(error));
   }
-  Deno.serve({
+  const serve = (options: Deno.ServeTcpOptions) => {
+    try {
+      return Deno.serve(options, emu.app.fetch);
+    } catch (error) {
+      if (!(error instanceof Deno.errors.AddrInUse)) throw error;
+      usage(
+        `Port ${port} is in use: stop what listens there, or pick another with --port N (0 for a free one)`,
+      );
+    }
+  };
+  serve({
     hostname: "127.0.0.1",
     port,
     onListen({ hostname, port }) {
@@ -173,5 +183,5 @@ Try:
     -d '{"name":"Alice"}'
   curl ${base}/v1/${emu.appId}/users/alice -H "Authorization: Bearer ${emu.secretKey}"`);
     },
-  }, emu.app.fetch);
+  });
 }

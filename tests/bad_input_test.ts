@@ -1725,6 +1725,12 @@ test("tokens, webhooks, the emulator and the manual clock refuse bad arguments",
       /'secretKey'/,
     ],
     [
+      "createEmulator({secretKey: 'sk_test_x\\n'}) (a key createClient refuses)",
+      () => createEmulator({ secretKey: "sk_test_x\n" }),
+      RangeError,
+      /'secretKey' must hold only letters/,
+    ],
+    [
       "createEmulator({rateLimit: {burst: 0}})",
       () => createEmulator({ rateLimit: { burst: 0, perSecond: 1 } }),
       RangeError,

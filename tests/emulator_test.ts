@@ -2104,6 +2104,8 @@ Deno.test("createEmulator() stores and answers whole milliseconds whatever its c
 });
 
 Deno.test("bin/emulator.ts --help prints usage and exits 0; a bad flag is one line and exit 2", async () => {
+  // A port somebody else listens on.
+  using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const run = async (...args: string[]) => {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
       args: [
@@ -2144,6 +2146,8 @@ Deno.test("bin/emulator.ts --help prints usage and exits 0; a bad flag is one li
       [["--port"], /^Missing value for --port/],
       [["--seed", "1.5"], /^Bad seed: 1\.5 is not an integer/],
       [["--app-id", "a/b"], /'appId' must be/],
+      [["--secret-key", "sk_test_a b"], /'secretKey' must hold only/],
+      [["--port", String(busy.addr.port)], /^Port \d+ is in use: /],
     ] as [string[], RegExp][]
   ) {
     const bad = await run(...args);

@@ -179,6 +179,12 @@ export function resolveEmulatorOptions(
   requireString(WHAT, "appId", appId, appIdRule, (s) => /^[^/?#]+$/.test(s));
   requireNumber(WHAT, "seed", seed, "an integer", Number.isSafeInteger);
   requireString(WHAT, "secretKey", secretKey, "a non-empty string", Boolean);
+  // The client's rule: a key it would refuse is of no use here. Not shown.
+  if (!/^[\w.~-]+$/.test(secretKey)) {
+    throw new RangeError(
+      `Cannot ${WHAT} as 'secretKey' must hold only letters, digits and _ . ~ - (as createClient requires)`,
+    );
+  }
   requireClock(WHAT, "clock", clock);
   return {
     appId,
