@@ -354,6 +354,14 @@ async function loadState(): Promise<State> {
   try {
     saved = JSON.parse(await Deno.readTextFile(statePath)) as State;
   } catch (error) {
+    if (error instanceof SyntaxError) {
+      // Not overwritten: the files beside it may be all that is left.
+      log(
+        `${statePath} is not the state this demo saves (${error.message}): ` +
+          `move ${outDir}/ away or remove it to start over, or pass another --out.`,
+      );
+      Deno.exit(1);
+    }
     if (!(error instanceof Deno.errors.NotFound)) throw error;
   }
   let next: State;
@@ -630,7 +638,13 @@ async function countIds(
 }
 
 function onInterrupt(): void {
-  if (stop.signal.aborted) Deno.exit(130); // a second Ctrl-C: now
+  if (stop.signal.aborted) {
+    // A second Ctrl-C: now, with what the last save holds.
+    log(
+      `Stopped at once (a second Ctrl-C); ${statePath} holds the last saved step: run the same command again to resume from there.`,
+    );
+    Deno.exit(130);
+  }
   stop.abort(new DOMException("interrupted (Ctrl-C)", "AbortError"));
 }
 

@@ -352,6 +352,23 @@ Deno.test("the demo --help prints usage and exits 0; a bad flag is one line and 
   }
 });
 
+Deno.test("the demo refuses a state.json that is not JSON in one line, and leaves it", async () => {
+  const out = await Deno.makeTempDir({ prefix: "talkjs-demo-" });
+  try {
+    await Deno.writeTextFile(`${out}/state.json`, '{"phase": "mess');
+    const run = await demo(out);
+    assert.equal(run.code, 1, run.stderr);
+    assert.match(run.stderr, /state\.json is not the state this demo saves/);
+    assert.doesNotMatch(run.stderr, /\n\s+at /, "no stack trace");
+    assert.equal(
+      await Deno.readTextFile(`${out}/state.json`),
+      '{"phase": "mess',
+    );
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
 Deno.test("the demo exports the app TALKJS_BASE_URL points at: deno task emulator", async () => {
   await using emulator = await startEmulator();
   const base = emulator.match;
