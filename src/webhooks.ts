@@ -3,7 +3,7 @@ import { TalkJsWebhookError } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { encoder, hmacKey } from "./_hmac.ts";
 import {
-  checkBodySize,
+  bodyTooLarge,
   checkTimestampAge,
   MAX_BODY_BYTES,
   requireMaxBodyBytes,
@@ -271,15 +271,15 @@ function prepare(
   body: unknown,
 ): [Promise<CryptoKey>, Uint8Array] {
   requireId(what, "secret", secret);
-  if (typeof body === "string") body = encoder.encode(body);
-  else if (body instanceof ArrayBuffer) body = new Uint8Array(body);
-  else if (ArrayBuffer.isView(body) && !(body instanceof Uint8Array)) {
-    body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  }
-  if (!(body instanceof Uint8Array)) {
-    fail(what, "body", "a string, Uint8Array or ArrayBuffer", body);
-  }
-  return [hmacKey(secret as string), body];
+  // Any view (a Node Buffer, a DataView) is read as the bytes it spans.
+  const bytes = typeof body === "string"
+    ? encoder.encode(body)
+    : body instanceof ArrayBuffer
+    ? new Uint8Array(body)
+    : ArrayBuffer.isView(body)
+    ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+    : fail(what, "body", "a string, Uint8Array or ArrayBuffer", body);
+  return [hmacKey(secret as string), bytes];
 }
 
 /** `timestamp + "." + body`, concatenated as bytes so the body is never re-encoded. */
@@ -417,7 +417,7 @@ export async function verifyWebhook(
     );
   }
 
-  checkBodySize(bytes.length, maxBodyBytes);
+  if (bytes.length > maxBodyBytes) bodyTooLarge(maxBodyBytes);
 
   // 64 hex digits (either case) are the 32 bytes of an HMAC-SHA256; Web
   // Crypto compares them in constant time.
@@ -425,7 +425,7 @@ export async function verifyWebhook(
     !SIGNATURE_FORMAT.test(signature) || !await crypto.subtle.verify(
       "HMAC",
       await key,
-      new Uint8Array(signature.match(/../g)!.map((hex) => parseInt(hex, 16))),
+      Uint8Array.from(signature.match(/../g)!, (hex) => parseInt(hex, 16)),
       signedPayload(timestamp, bytes),
     )
   ) {
