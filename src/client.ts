@@ -315,37 +315,29 @@ export function createClient(options: ClientOptions): TalkJsClient {
   }
 
   /** `request`, with every attempt (retries too) also paced by `pace`, and the answer checked by `expect`. */
-  function send(
+  async function send(
     method: HttpMethod,
     segments: readonly string[],
     init: RequestOptions = {},
     expect?: Expect,
     pace?: Limiter,
   ): Promise<unknown> {
-    let call: Call;
-    try {
-      call = prepare(prefix, method, segments, init);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const answer = sendCall(
+    const call = prepare(prefix, method, segments, init);
+    const body = await sendCall(
       config,
       call,
       init.idempotent ?? method !== "POST",
       pace,
     );
-    if (!expect) return answer;
-    return answer.then((body) => {
-      const expected = expect(body);
-      if (expected === undefined) return body;
-      // A 200 without what the endpoint answers is no success: never hand it on as one.
-      throw new TalkJsApiError({
-        status: 200,
-        method,
-        path: call.path,
-        body: `expected ${expected}, got ${show(body)}`,
-        expected,
-      });
+    const expected = expect?.(body);
+    if (expected === undefined) return body;
+    // A 200 without what the endpoint answers is no success: never hand it on as one.
+    throw new TalkJsApiError({
+      status: 200,
+      method,
+      path: call.path,
+      body: `expected ${expected}, got ${show(body)}`,
+      expected,
     });
   }
   const request = send as RequestFn;
