@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "./clock.ts";
-import { TalkJsWebhookError } from "./errors.ts";
+import { TalkJsWebhookError, type TalkJsWebhookErrorReason } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { encoder, hmacKey } from "./_hmac.ts";
 import {
@@ -298,7 +298,8 @@ function signedPayload(
 function readHeader(
   headers: Headers | Record<string, string | string[] | undefined>,
   name: string,
-): string | undefined {
+  missing: TalkJsWebhookErrorReason,
+): string {
   // Headers, or a Headers from another realm (undici's under Node); else a
   // plain record, matched case-insensitively. An array value (which
   // IncomingHttpHeaders allows) is read by its first element. (Node itself
@@ -309,7 +310,11 @@ function readHeader(
       key.toLowerCase() === name.toLowerCase()
     )?.[1];
   const first = Array.isArray(value) ? value[0] : value;
-  return (typeof first === "string" && first.trim()) || undefined;
+  const found = typeof first === "string" && first.trim();
+  if (!found) {
+    throw new TalkJsWebhookError(missing, `Webhook has no ${name} header`);
+  }
+  return found;
 }
 
 /**
@@ -396,20 +401,8 @@ export async function verifyWebhook(
   requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
   requireMaxBodyBytes(what, maxBodyBytes);
 
-  const signature = readHeader(headers, SIGNATURE_HEADER);
-  if (signature === undefined) {
-    throw new TalkJsWebhookError(
-      "missing_signature",
-      `Webhook has no ${SIGNATURE_HEADER} header`,
-    );
-  }
-  const timestamp = readHeader(headers, TIMESTAMP_HEADER);
-  if (timestamp === undefined) {
-    throw new TalkJsWebhookError(
-      "missing_timestamp",
-      `Webhook has no ${TIMESTAMP_HEADER} header`,
-    );
-  }
+  const signature = readHeader(headers, SIGNATURE_HEADER, "missing_signature");
+  const timestamp = readHeader(headers, TIMESTAMP_HEADER, "missing_timestamp");
   if (!TIMESTAMP_FORMAT.test(timestamp)) {
     throw new TalkJsWebhookError(
       "bad_timestamp",
@@ -437,14 +430,13 @@ export async function verifyWebhook(
 
   checkTimestampAge(timestamp, toleranceSeconds, clock);
 
-  let event: WebhookEvent;
+  let event: WebhookEvent | undefined;
+  let cause: unknown;
   try {
     // Not fatal: like Response.json(), invalid UTF-8 becomes U+FFFD. The bytes were already verified.
     event = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new TalkJsWebhookError("bad_body", "Webhook body is not valid JSON", {
-      cause: error,
-    });
+    cause = error; // Not JSON: the parse error says where.
   }
   if (
     typeof event !== "object" || !event || Array.isArray(event) ||
@@ -453,6 +445,7 @@ export async function verifyWebhook(
     throw new TalkJsWebhookError(
       "bad_body",
       "Webhook body is not a TalkJS event: expected a JSON object with a string 'type'",
+      cause ? { cause } : undefined,
     );
   }
   return event;
