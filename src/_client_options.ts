@@ -11,7 +11,6 @@ import {
   requireId,
   requireNumber,
   requireObject,
-  show,
 } from "./_validate.ts";
 
 /** The options of {@linkcode createClient} but the app's credentials, checked, with defaults. */
