@@ -882,17 +882,22 @@ Deno.test("createClient() refuses a secret key with spaces or control characters
         !e.message.includes(SECRET),
     );
   }
-  assert.throws(
-    () =>
-      createClient({
-        appId: APP,
-        secretKey: SECRET,
-        baseUrl: `https://u:${SECRET}@x.test`,
-      }),
-    (e) =>
-      e instanceof TypeError && /credentials/.test(e.message) &&
-      !e.message.includes(SECRET),
-  );
+  // With credentials, a base URL is refused for them, never shown, whatever
+  // else is wrong with it (an ftp: one was shown, credentials and all).
+  for (
+    const baseUrl of [
+      `https://u:${SECRET}@x.test`,
+      `ftp://u:${SECRET}@x.test`,
+      `https://u:${SECRET}@x.test/?q=1`,
+    ]
+  ) {
+    assert.throws(
+      () => createClient({ appId: APP, secretKey: SECRET, baseUrl }),
+      (e) =>
+        e instanceof TypeError && /credentials/.test(e.message) &&
+        !e.message.includes(SECRET),
+    );
+  }
 });
 
 Deno.test("request() redacts a token that a failing fetch quotes in its error", async () => {
