@@ -82,14 +82,6 @@ function headersFor(
   return headers;
 }
 
-/** A fresh app token, or the key itself for `auth: "secret-key"`. */
-function tokenFor(config: AttemptConfig): Promise<string> | string {
-  const { appId, secretKey, clock, tokenTtlSeconds } = config;
-  return config.auth === "token"
-    ? signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
-    : secretKey;
-}
-
 /** The error for an answer other than 200, after penalizing the limiter on a 429. */
 function apiError(
   config: AttemptConfig,
@@ -169,19 +161,28 @@ export async function attempt(
   const { clock, secretKey, timeoutMs, emit } = config;
   const { method, path, body, signal } = call;
   signal?.throwIfAborted();
-  const token = await tokenFor(config);
+  // A fresh app token, or the key itself for `auth: "secret-key"`.
+  const token = config.auth === "token"
+    ? await signJwt(
+      config.appId,
+      secretKey,
+      clock.now(),
+      config.tokenTtlSeconds,
+    )
+    : secretKey;
   const secrets = [secretKey, token];
+  // Aborted by the caller's signal, by the timeout, and once the attempt is
+  // over (which ends the timeout's sleep).
   const controller = new AbortController();
   const onAbort = () => controller.abort(signal!.reason);
   signal?.addEventListener("abort", onAbort, { once: true });
   if (signal?.aborted) onAbort();
-  const timer = new AbortController();
   let timedOut = false;
   const event = { method, path, attempt: attemptNo };
   const answer: Partial<ResponseInfo> = {};
   emit(config.onRequest, { ...event, queuedMs });
   const sentAt = clock.now();
-  clock.sleep(timeoutMs, timer.signal).then(() => {
+  clock.sleep(timeoutMs, controller.signal).then(() => {
     timedOut = true;
     controller.abort(new DOMException("timed out", "TimeoutError"));
   }, () => {});
@@ -223,7 +224,7 @@ export async function attempt(
     }
     throw error;
   } finally {
-    timer.abort();
+    controller.abort();
     signal?.removeEventListener("abort", onAbort);
     emit(config.onResponse, {
       ...event,

@@ -11,7 +11,6 @@ import {
   requireId,
   requireNumber,
   requireObject,
-  show,
 } from "./_validate.ts";
 
 /** The options of {@linkcode createClient} but the app's credentials, checked, with defaults. */
@@ -42,26 +41,24 @@ const WHAT = "create a TalkJS client";
 
 function checkBaseUrl(what: string, baseUrl: unknown): URL {
   requireId(what, "baseUrl", baseUrl);
-  let base: URL;
+  let base: URL | undefined;
   try {
     base = new URL(baseUrl as string);
   } catch {
-    fail(what, "baseUrl", "an absolute URL", baseUrl);
+    // Refused below, as any URL that is not an absolute http(s) one.
   }
-  if (!/^https?:$/.test(base.protocol)) {
-    fail(what, "baseUrl", "an http(s) URL", baseUrl);
-  }
-  if (base.username || base.password) {
+  if (base?.username || base?.password) {
     // Not shown: the credentials may be secret.
     throw new TypeError(
       `Cannot ${what} as 'baseUrl' must not have credentials`,
     );
   }
-  if (base.search || base.hash) {
-    throw new TypeError(
-      `Cannot ${what} as 'baseUrl' must not have a query, fragment or credentials: current value is ${
-        show(baseUrl)
-      }`,
+  if (!base || !/^https?:$/.test(base.protocol) || base.search || base.hash) {
+    fail(
+      what,
+      "baseUrl",
+      "an absolute URL, http(s), without query or fragment",
+      baseUrl,
     );
   }
   return base;
@@ -164,20 +161,15 @@ export function resolveClientOptions(options: ClientOptions): ClientConfig {
   const { appId, secretKey } = options;
   // Checked as a path segment: ".." would take every request outside /v1.
   const appPath = encodeSegment(WHAT, "appId", appId);
-  if (typeof secretKey !== "string" || !secretKey) {
+  if (typeof secretKey !== "string" || !/^[\w.~-]+$/.test(secretKey)) {
     // The value is not shown: it may be a secret in the wrong place.
-    throw new TypeError(
-      `Cannot ${WHAT} as 'secretKey' must be a non-empty string`,
-    );
-  }
-  if (!/^[\w.~-]+$/.test(secretKey)) {
     // TalkJS's keys are sk_test_/sk_live_ and letters and digits. A pasted key
     // with a newline or space would fail in fetch, whose error quotes the
     // header (and so the key) back; a quote, backslash, "<" or "%" is escaped
     // by a server that echoes the key in JSON, HTML or a URL, and an escaped
     // key would get past redaction.
     throw new TypeError(
-      `Cannot ${WHAT} as 'secretKey' must hold only letters, digits and _ . ~ - (check for a stray newline or quote)`,
+      `Cannot ${WHAT} as 'secretKey' must be a non-empty string of letters, digits and _ . ~ - (check for a stray newline or quote)`,
     );
   }
   const shared = resolveSharedOptions(options);

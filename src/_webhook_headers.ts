@@ -1,6 +1,6 @@
 import type { Clock } from "./clock.ts";
 import { TalkJsWebhookError } from "./errors.ts";
-import { requireNumber } from "./_validate.ts";
+import { isCount, requireNumber } from "./_validate.ts";
 
 /** The header TalkJS puts its webhook timestamp in. */
 export const TIMESTAMP_HEADER = "X-TalkJS-Timestamp";
@@ -34,11 +34,6 @@ export function checkTimestampAge(
   }
 }
 
-/** Throws `body_too_large` when a body of `size` bytes is over `maxBodyBytes`. */
-export function checkBodySize(size: number, maxBodyBytes: number): void {
-  if (size > maxBodyBytes) bodyTooLarge(maxBodyBytes);
-}
-
 /** Throws the `body_too_large` TalkJsWebhookError. */
 export function bodyTooLarge(maxBodyBytes: number): never {
   throw new TalkJsWebhookError(
@@ -54,6 +49,6 @@ export function requireMaxBodyBytes(what: string, value: unknown): void {
     "maxBodyBytes",
     value,
     "a positive integer or Infinity",
-    (n) => n === Infinity || (Number.isInteger(n) && n >= 1),
+    (n) => isCount(n) && n >= 1,
   );
 }

@@ -57,40 +57,36 @@ export interface UserTokenOptions extends AppTokenOptions {
 }
 
 /** Validates the options of both token kinds and signs (a user token when `user`). */
-function signToken(
+async function signToken(
   what: string,
   options: Partial<UserTokenOptions> | undefined,
   user: boolean,
 ): Promise<string> {
-  try {
-    const {
-      appId,
-      secretKey,
-      userId,
-      ttlSeconds = user ? 3600 : 30,
-      clock = systemClock,
-    } = options ?? {};
-    requireId(what, "appId", appId);
-    requireId(what, "secretKey", secretKey);
-    if (user) requireId(what, "userId", userId);
-    requireNumber(
-      what,
-      "ttlSeconds",
-      ttlSeconds,
-      "a positive number",
-      isPositiveFinite,
-      RangeError,
-    );
-    return signJwt(
-      appId as string,
-      secretKey as string,
-      clock.now(),
-      ttlSeconds,
-      user ? userId : undefined,
-    );
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  const {
+    appId,
+    secretKey,
+    userId,
+    ttlSeconds = user ? 3600 : 30,
+    clock = systemClock,
+  } = options ?? {};
+  requireId(what, "appId", appId);
+  requireId(what, "secretKey", secretKey);
+  if (user) requireId(what, "userId", userId);
+  requireNumber(
+    what,
+    "ttlSeconds",
+    ttlSeconds,
+    "a positive number",
+    isPositiveFinite,
+    RangeError,
+  );
+  return await signJwt(
+    appId as string,
+    secretKey as string,
+    clock.now(),
+    ttlSeconds,
+    user ? userId : undefined,
+  );
 }
 
 /**

@@ -5,6 +5,7 @@ import {
   fail,
   requireObject,
   requireOptions,
+  requireSignal,
   requireWellFormed,
   show,
 } from "./_validate.ts";
@@ -91,21 +92,18 @@ const METHODS: ReadonlySet<string> = new Set([
 
 function toJson(what: string, body: unknown): string {
   let text: string | undefined;
+  let cause: unknown;
   try {
     text = JSON.stringify(body);
   } catch (error) {
-    throw new TypeError(
-      `Cannot ${what} as 'body' is not JSON-serializable: ${
-        (error as Error).message
-      }`,
-      { cause: error },
-    );
+    cause = error;
   }
   if (text === undefined) {
     throw new TypeError(
-      `Cannot ${what} as 'body' is not JSON-serializable: current value is ${
-        show(body)
+      `Cannot ${what} as 'body' is not JSON-serializable: ${
+        cause ? (cause as Error).message : `current value is ${show(body)}`
       }`,
+      cause ? { cause } : undefined,
     );
   }
   return text;
@@ -122,8 +120,8 @@ function prepare(
   if (!METHODS.has(method)) {
     fail(what, "method", "one of GET, PUT, POST, PATCH, DELETE", method);
   }
-  requireObject(what, "init", init);
-  const { query, body, signal } = init;
+  const { query, body, signal } = requireObject(what, "init", init);
+  requireSignal(what, "signal", signal);
   let path = prefix + encodeSegments(segments);
   if (query !== undefined) {
     const params = new URLSearchParams();
@@ -134,22 +132,26 @@ function prepare(
       if (!["string", "number", "boolean"].includes(typeof value)) {
         fail(what, `query.${name}`, "a string, number or boolean", value);
       }
-      requireWellFormed(what, `query.${name}`, String(value));
-      params.append(name, String(value));
+      params.append(
+        name,
+        requireWellFormed(what, `query.${name}`, String(value)),
+      );
     }
-    const search = params.toString();
+    const search = String(params);
     if (search) path += "?" + search;
   }
   if (method === "GET" && body !== undefined) {
-    throw new TypeError(`Cannot ${what} as 'body' must be undefined for GET`);
+    fail(what, "body", "undefined for GET", body);
   }
-  const payload = body === undefined || body instanceof FormData
-    ? body
-    : toJson(`send ${method} ${path}`, body);
-  if (signal !== undefined && !(signal instanceof AbortSignal)) {
-    fail(what, "signal", "an AbortSignal", signal);
-  }
-  return { method, path, body: payload, signal, expect: undefined };
+  return {
+    method,
+    path,
+    body: body === undefined || body instanceof FormData
+      ? body
+      : toJson(`send ${method} ${path}`, body),
+    signal: signal as AbortSignal | undefined,
+    expect: undefined,
+  };
 }
 
 /** Hooks' failures are reported once per client, then ignored. */
@@ -245,15 +247,16 @@ function checkOperations(operations: readonly BatchOperation[]): void {
     if (!Array.isArray(op) || op.length < 3 || op.length > 5) {
       fail(what, name, "[seq, method, path, payload?, options?]", op);
     }
-    if (!METHODS.has(op[1])) {
-      fail(what, name + "[1]", "an HTTP method", op[1]);
+    const [, method, path, payload, options] = op;
+    if (!METHODS.has(method)) {
+      fail(what, name + "[1]", "an HTTP method", method);
     }
-    if (typeof op[2] !== "string" || !op[2].startsWith("/")) {
-      fail(what, name + "[2]", `a path starting with "/"`, op[2]);
+    if (typeof path !== "string" || path[0] !== "/") {
+      fail(what, name + "[2]", `a path starting with "/"`, path);
     }
-    if (op.length >= 4) toJson(`${what} (${name})`, op[3]);
-    if (op.length === 5 && (typeof op[4] !== "object" || !op[4])) {
-      fail(what, name + "[4]", "an options object", op[4]);
+    if (op.length > 3) toJson(`${what} (${name})`, payload);
+    if (op.length > 4 && (typeof options !== "object" || !options)) {
+      fail(what, name + "[4]", "an options object", options);
     }
   });
 }

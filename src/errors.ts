@@ -54,8 +54,7 @@ export class TalkJsError extends Error {
    */
   constructor(code: TalkJsErrorCode, message: string, options?: ErrorOptions) {
     super(message, options);
-    this.name = "TalkJsError";
-    this.code = code;
+    Object.assign(this, { name: "TalkJsError", code });
   }
 
   /**
@@ -211,15 +210,16 @@ export class TalkJsApiError extends TalkJsError {
    * @param init Status, method, path, body, Retry-After, Location and what was expected.
    */
   constructor(init: TalkJsApiErrorInit) {
-    const { location, expected } = init;
-    const reasons = readReasons(init.body);
+    const { status, method, path, body, retryAfterMs, location, expected } =
+      init;
+    const reasons = readReasons(body);
     super(
       expected === undefined ? "TALKJS_API_ERROR" : "TALKJS_UNEXPECTED_ANSWER",
       `${
         expected === undefined
-          ? `Request failed with status ${init.status}`
+          ? `Request failed with status ${status}`
           : `Unexpected answer (expected ${expected})`
-      }: ${init.method} ${init.path}${
+      }: ${method} ${path}${
         location !== undefined
           ? ` (a redirect to ${location}, not followed)`
           : reasons
@@ -231,14 +231,19 @@ export class TalkJsApiError extends TalkJsError {
           : ""
       }`,
     );
-    this.name = "TalkJsApiError";
-    this.status = init.status;
-    this.method = init.method;
-    this.path = init.path;
-    this.body = init.body;
-    this.retryAfterMs = init.retryAfterMs;
-    this.reasons = reasons;
-    if (location !== undefined) this.location = location;
+    Object.assign(
+      this,
+      {
+        name: "TalkJsApiError",
+        status,
+        method,
+        path,
+        body,
+        retryAfterMs,
+        reasons,
+      },
+      location === undefined ? {} : { location },
+    );
   }
 }
 
@@ -289,9 +294,7 @@ export class TalkJsNetworkError extends TalkJsError {
       `Request failed before an answer: ${method} ${path}`,
       { cause },
     );
-    this.name = "TalkJsNetworkError";
-    this.method = method;
-    this.path = path;
+    Object.assign(this, { name: "TalkJsNetworkError", method, path });
   }
 
   /**
@@ -346,10 +349,12 @@ export class TalkJsTimeoutError extends TalkJsError {
       `Request timed out after ${timeoutMs} ms: ${method} ${path}`,
       "cause" in init ? { cause } : undefined,
     );
-    this.name = "TalkJsTimeoutError";
-    this.method = method;
-    this.path = path;
-    this.timeoutMs = timeoutMs;
+    Object.assign(this, {
+      name: "TalkJsTimeoutError",
+      method,
+      path,
+      timeoutMs,
+    });
   }
 }
 
@@ -407,7 +412,6 @@ export class TalkJsWebhookError extends TalkJsError {
     options?: ErrorOptions,
   ) {
     super("TALKJS_WEBHOOK_INVALID", message, options);
-    this.name = "TalkJsWebhookError";
-    this.reason = reason;
+    Object.assign(this, { name: "TalkJsWebhookError", reason });
   }
 }

@@ -79,13 +79,12 @@ function check<T, P>(
   params: unknown,
 ): { pageSize: number; maxItems: number } {
   requireFunction(what, "list", list);
-  const maxLimit = requireNumber(
+  const maxLimit = requireInt(
     what,
     "list.maxLimit",
     list.maxLimit,
-    "an integer >= 1",
-    (n) => Number.isInteger(n) && n >= 1,
-    TypeError,
+    1,
+    Infinity,
   );
   if (params !== undefined && (typeof params !== "object" || !params)) {
     fail(what, "params", "an object", params);
@@ -172,7 +171,7 @@ export function paginate<T extends { id: string }, P = {}>(
         );
       }
       // A list that ignores `limit` must not make us yield past `maxItems`.
-      const items = (data.length > want ? data.slice(0, want) : data) as T[];
+      const items = data.slice(0, want) as T[];
       total += items.length;
       onPage?.({ page, items: items.length, total });
       if (items.length === 0) return;

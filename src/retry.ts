@@ -207,18 +207,14 @@ export function isRetryableError(error: unknown): boolean {
  * console.log(answer); // ok after 3 attempts
  * ```
  */
-export function withRetry<T>(
+export async function withRetry<T>(
   fn: (ctx: RetryContext) => Promise<T>,
   options: RetryOptions = {},
 ): Promise<T> {
-  try {
-    requireFunction("retry", "fn", fn);
-    const policy = resolveRetryOptions(options);
-    requireSignal("retry", "signal", options.signal);
-    return retryLoop(fn, policy, options.signal);
-  } catch (error) {
-    return Promise.reject(error);
-  }
+  requireFunction("retry", "fn", fn);
+  const policy = resolveRetryOptions(options);
+  requireSignal("retry", "signal", options.signal);
+  return await retryLoop(fn, policy, options.signal);
 }
 
 /** {@linkcode RetryOptions} with every default filled in and checked. */

@@ -1,9 +1,9 @@
 import { type Clock, systemClock } from "./clock.ts";
-import { TalkJsWebhookError } from "./errors.ts";
+import { TalkJsWebhookError, type TalkJsWebhookErrorReason } from "./errors.ts";
 import type { Conversation, Message, User } from "./types.ts";
 import { encoder, hmacKey } from "./_hmac.ts";
 import {
-  checkBodySize,
+  bodyTooLarge,
   checkTimestampAge,
   MAX_BODY_BYTES,
   requireMaxBodyBytes,
@@ -271,15 +271,15 @@ function prepare(
   body: unknown,
 ): [Promise<CryptoKey>, Uint8Array] {
   requireId(what, "secret", secret);
-  if (typeof body === "string") body = encoder.encode(body);
-  else if (body instanceof ArrayBuffer) body = new Uint8Array(body);
-  else if (ArrayBuffer.isView(body) && !(body instanceof Uint8Array)) {
-    body = new Uint8Array(body.buffer, body.byteOffset, body.byteLength);
-  }
-  if (!(body instanceof Uint8Array)) {
-    fail(what, "body", "a string, Uint8Array or ArrayBuffer", body);
-  }
-  return [hmacKey(secret as string), body];
+  // Any view (a Node Buffer, a DataView) is read as the bytes it spans.
+  const bytes = typeof body === "string"
+    ? encoder.encode(body)
+    : body instanceof ArrayBuffer
+    ? new Uint8Array(body)
+    : ArrayBuffer.isView(body)
+    ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
+    : fail(what, "body", "a string, Uint8Array or ArrayBuffer", body);
+  return [hmacKey(secret as string), bytes];
 }
 
 /** `timestamp + "." + body`, concatenated as bytes so the body is never re-encoded. */
@@ -298,7 +298,8 @@ function signedPayload(
 function readHeader(
   headers: Headers | Record<string, string | string[] | undefined>,
   name: string,
-): string | undefined {
+  missing: TalkJsWebhookErrorReason,
+): string {
   // Headers, or a Headers from another realm (undici's under Node); else a
   // plain record, matched case-insensitively. An array value (which
   // IncomingHttpHeaders allows) is read by its first element. (Node itself
@@ -309,7 +310,11 @@ function readHeader(
       key.toLowerCase() === name.toLowerCase()
     )?.[1];
   const first = Array.isArray(value) ? value[0] : value;
-  return (typeof first === "string" && first.trim()) || undefined;
+  const found = typeof first === "string" && first.trim();
+  if (!found) {
+    throw new TalkJsWebhookError(missing, `Webhook has no ${name} header`);
+  }
+  return found;
 }
 
 /**
@@ -396,20 +401,8 @@ export async function verifyWebhook(
   requirePositive(what, "toleranceSeconds", toleranceSeconds, true);
   requireMaxBodyBytes(what, maxBodyBytes);
 
-  const signature = readHeader(headers, SIGNATURE_HEADER);
-  if (signature === undefined) {
-    throw new TalkJsWebhookError(
-      "missing_signature",
-      `Webhook has no ${SIGNATURE_HEADER} header`,
-    );
-  }
-  const timestamp = readHeader(headers, TIMESTAMP_HEADER);
-  if (timestamp === undefined) {
-    throw new TalkJsWebhookError(
-      "missing_timestamp",
-      `Webhook has no ${TIMESTAMP_HEADER} header`,
-    );
-  }
+  const signature = readHeader(headers, SIGNATURE_HEADER, "missing_signature");
+  const timestamp = readHeader(headers, TIMESTAMP_HEADER, "missing_timestamp");
   if (!TIMESTAMP_FORMAT.test(timestamp)) {
     throw new TalkJsWebhookError(
       "bad_timestamp",
@@ -417,7 +410,7 @@ export async function verifyWebhook(
     );
   }
 
-  checkBodySize(bytes.length, maxBodyBytes);
+  if (bytes.length > maxBodyBytes) bodyTooLarge(maxBodyBytes);
 
   // 64 hex digits (either case) are the 32 bytes of an HMAC-SHA256; Web
   // Crypto compares them in constant time.
@@ -425,7 +418,7 @@ export async function verifyWebhook(
     !SIGNATURE_FORMAT.test(signature) || !await crypto.subtle.verify(
       "HMAC",
       await key,
-      new Uint8Array(signature.match(/../g)!.map((hex) => parseInt(hex, 16))),
+      Uint8Array.from(signature.match(/../g)!, (hex) => parseInt(hex, 16)),
       signedPayload(timestamp, bytes),
     )
   ) {
@@ -437,14 +430,13 @@ export async function verifyWebhook(
 
   checkTimestampAge(timestamp, toleranceSeconds, clock);
 
-  let event: WebhookEvent;
+  let event: WebhookEvent | undefined;
+  let cause: unknown;
   try {
     // Not fatal: like Response.json(), invalid UTF-8 becomes U+FFFD. The bytes were already verified.
     event = JSON.parse(new TextDecoder().decode(bytes));
   } catch (error) {
-    throw new TalkJsWebhookError("bad_body", "Webhook body is not valid JSON", {
-      cause: error,
-    });
+    cause = error; // Not JSON: the parse error says where.
   }
   if (
     typeof event !== "object" || !event || Array.isArray(event) ||
@@ -453,6 +445,7 @@ export async function verifyWebhook(
     throw new TalkJsWebhookError(
       "bad_body",
       "Webhook body is not a TalkJS event: expected a JSON object with a string 'type'",
+      cause ? { cause } : undefined,
     );
   }
   return event;

@@ -212,7 +212,15 @@ Deno.test("paginate() validates limit, maxItems and onPage before any request", 
   );
   assert.throws(
     () => paginate((() => {}) as never),
-    /'list.maxLimit' must be an integer >= 1/,
+    { name: "TypeError", message: /'list.maxLimit' must be an integer >= 1/ },
+  );
+  // A number out of range is a wrong value, not a wrong shape (STYLE.md).
+  assert.throws(
+    () => paginate(Object.assign(() => {}, { maxLimit: 0 }) as never),
+    {
+      name: "RangeError",
+      message: /'list.maxLimit' must be an integer >= 1: current value is 0/,
+    },
   );
   assert.equal(list.requests.length, 0);
 });

@@ -201,7 +201,10 @@ Deno.test("createClient() refuses a secret key that a server would escape when e
       });
     } catch (error) {
       assert.ok(error instanceof TypeError, String(error));
-      assert.match(error.message, /'secretKey' must hold only letters, digits/);
+      assert.match(
+        error.message,
+        /'secretKey' must be a non-empty string of letters, digits/,
+      );
       assert.ok(!error.message.includes(secretKey));
       continue;
     }
