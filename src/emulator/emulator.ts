@@ -186,7 +186,7 @@ function clearStats(stats: EmulatorStats): void {
 }
 
 /**
- * Creates an in-memory TalkJS REST API that follows the project's `API.md`:
+ * Creates an in-memory TalkJS REST API that follows `docs/talkjs-api.md`:
  * users, conversations, participants (and their email addresses), messages,
  * imports, notifications, presences, file uploads and `/batch`, with
  * TalkJS's auth, validation, cursors, newest-first lists, JSON errors and
