@@ -4,19 +4,6 @@ import { isPositiveFinite, requireId, requireNumber } from "./_validate.ts";
 
 /**
  * Options of {@linkcode createAppToken}.
- *
- * @example Sign a short-lived token for a raw request
- * ```ts
- * import { type AppTokenOptions, createAppToken } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const options: AppTokenOptions = { appId: emu.appId, secretKey: emu.secretKey, ttlSeconds: 10 };
- * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, {
- *   headers: { authorization: `Bearer ${await createAppToken(options)}` },
- * });
- * console.log(res.status); // 200
- * ```
  */
 export interface AppTokenOptions {
   /** Your TalkJS app ID (`iss`). */
@@ -37,19 +24,6 @@ export interface AppTokenOptions {
 
 /**
  * Options of {@linkcode createUserToken}.
- *
- * @example Issue a day-long token for the frontend
- * ```ts
- * import { createUserToken, type UserTokenOptions } from "@unofficial/talkjs-rest";
- *
- * function tokenFor(userId: string): Promise<string> {
- *   const options: UserTokenOptions = { appId: "tTest", secretKey: "sk_test_example", userId, ttlSeconds: 86_400 };
- *   return createUserToken(options);
- * }
- * const payload = (await tokenFor("alice")).split(".")[1]!;
- * const claims = JSON.parse(atob(payload.replace(/-/g, "+").replace(/_/g, "/")));
- * console.log(claims.sub, claims.exp - claims.iat); // alice 86400
- * ```
  */
 export interface UserTokenOptions extends AppTokenOptions {
   /** The user the token is for (`sub`). */
@@ -104,6 +78,19 @@ async function signToken(
  * const token = await createAppToken({ appId: "tTest", secretKey: "sk_test_example" });
  * console.log(token.split(".").length); // 3
  * ```
+ *
+ * @example Sign a short-lived token for a raw request
+ * ```ts
+ * import { createAppToken } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const token = await createAppToken({ appId: emu.appId, secretKey: emu.secretKey, ttlSeconds: 10 });
+ * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users`, {
+ *   headers: { authorization: `Bearer ${token}` },
+ * });
+ * console.log(res.status); // 200
+ * ```
  */
 export function createAppToken(options: AppTokenOptions): Promise<string> {
   return signToken("create an app token", options, false);
@@ -125,9 +112,10 @@ export function createAppToken(options: AppTokenOptions): Promise<string> {
  *   appId: "tTest",
  *   secretKey: "sk_test_example",
  *   userId: "alice",
+ *   ttlSeconds: 86_400, // a day; the default is an hour
  * });
  * const claims = JSON.parse(atob(token.split(".")[1]!.replace(/-/g, "+").replace(/_/g, "/")));
- * console.log(claims.sub, claims.tokenType); // alice user
+ * console.log(claims.sub, claims.tokenType, claims.exp - claims.iat); // alice user 86400
  * ```
  */
 export function createUserToken(options: UserTokenOptions): Promise<string> {

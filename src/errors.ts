@@ -1,17 +1,5 @@
 /**
  * The stable `code` of every {@linkcode TalkJsError}.
- *
- * @example Count failures by code
- * ```ts
- * import { TalkJsError, type TalkJsErrorCode, TalkJsTimeoutError } from "@unofficial/talkjs-rest";
- *
- * const failures = new Map<TalkJsErrorCode, number>();
- * function record(error: unknown): void {
- *   if (error instanceof TalkJsError) failures.set(error.code, (failures.get(error.code) ?? 0) + 1);
- * }
- * record(new TalkJsTimeoutError({ method: "GET", path: "/v1/app/users", timeoutMs: 30_000 }));
- * console.log(failures); // Map(1) { "TALKJS_TIMEOUT" => 1 }
- * ```
  */
 export type TalkJsErrorCode =
   | "TALKJS_API_ERROR"
@@ -79,23 +67,6 @@ export class TalkJsError extends Error {
 
 /**
  * Where a chunked call stopped; see {@linkcode TalkJsError.chunk}.
- *
- * @example Find where a bulk write stopped
- * ```ts
- * import { type ChunkFailure, createClient, TalkJsError, type UserInput } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- * const users: Record<string, UserInput> = {};
- * for (let i = 0; i < 150; i++) users[`u${i}`] = { name: `User ${i}` };
- * users["u120"] = {}; // a new user without a name: TalkJS refuses its whole chunk
- * const chunk: ChunkFailure | undefined = await talk.users.putMany(users).then(
- *   () => undefined,
- *   (error) => error instanceof TalkJsError ? error.chunk : undefined,
- * );
- * console.log(chunk); // { failedAt: 100, size: 50, total: 150 }
- * ```
  */
 export interface ChunkFailure {
   /** Index of the failed chunk's first item in the caller's input. */
@@ -136,21 +107,6 @@ export interface TalkJsRequestErrorInit {
 
 /**
  * What {@linkcode TalkJsApiError} is constructed from.
- *
- * @example Fake a rate-limited answer in a test
- * ```ts
- * import { isRetryableError, TalkJsApiError, type TalkJsApiErrorInit } from "@unofficial/talkjs-rest";
- *
- * const init: TalkJsApiErrorInit = {
- *   status: 429,
- *   method: "GET",
- *   path: "/v1/app/users",
- *   body: { errorCode: "RATE_LIMITED" },
- *   retryAfterMs: 2_000,
- * };
- * const error = new TalkJsApiError(init);
- * console.log(isRetryableError(error), error.retryAfterMs); // true 2000
- * ```
  */
 export interface TalkJsApiErrorInit extends TalkJsRequestErrorInit {
   /**
@@ -186,6 +142,19 @@ export interface TalkJsApiErrorInit extends TalkJsRequestErrorInit {
  *
  * const error = new TalkJsApiError({ status: 404, method: "GET", path: "/v1/app/users/u1", body: {} });
  * console.log(error.message); // Request failed with status 404: GET /v1/app/users/u1
+ * ``` *
+ * @example Fake a rate-limited answer in a test
+ * ```ts
+ * import { isRetryableError, TalkJsApiError } from "@unofficial/talkjs-rest";
+ *
+ * const error = new TalkJsApiError({
+ *   status: 429,
+ *   method: "GET",
+ *   path: "/v1/app/users",
+ *   body: { errorCode: "RATE_LIMITED" },
+ *   retryAfterMs: 2_000,
+ * });
+ * console.log(isRetryableError(error), error.retryAfterMs); // true 2000
  * ```
  */
 export class TalkJsApiError extends TalkJsError {
@@ -360,20 +329,6 @@ export class TalkJsTimeoutError extends TalkJsError {
 
 /**
  * Why {@linkcode verifyWebhook} refused a request.
- *
- * @example Answer each refusal with a status
- * ```ts
- * import { TalkJsWebhookError, type TalkJsWebhookErrorReason, verifyWebhook } from "@unofficial/talkjs-rest";
- *
- * function statusFor(reason: TalkJsWebhookErrorReason): number {
- *   return reason === "bad_body" ? 400 : 401;
- * }
- * try {
- *   await verifyWebhook({ secret: "sk_test_example", body: "{}", headers: {} });
- * } catch (error) {
- *   if (error instanceof TalkJsWebhookError) console.log(error.reason, statusFor(error.reason)); // missing_signature 401
- * }
- * ```
  */
 export type TalkJsWebhookErrorReason =
   | "missing_signature"

@@ -15,17 +15,6 @@ export type { Clock, LimiterStore, ReserveOptions };
 
 /**
  * One part of a key in Deno KV (the subset this module writes).
- *
- * @example Build a versioned key prefix
- * ```ts
- * import { type KvKeyPart, kvStore } from "@unofficial/talkjs-rest/kv";
- *
- * const prefix: KvKeyPart[] = ["my-app", "talkjs-limiter", 2];
- * const kv = await Deno.openKv(":memory:");
- * await kvStore(kv, { prefix }).reserve("tMyApp", { now: 0, intervalMs: 100, burst: 1 });
- * console.log((await kv.get([...prefix, "tMyApp"])).value); // 100
- * kv.close();
- * ```
  */
 export type KvKeyPart = Uint8Array | string | number | bigint | boolean;
 
@@ -106,19 +95,6 @@ export interface KvLike {
 
 /**
  * How {@linkcode kvStore} keeps limiter state.
- *
- * @example Two stores on one database share a budget
- * ```ts
- * import { kvStore, type KvStoreOptions } from "@unofficial/talkjs-rest/kv";
- * import { createManualClock } from "@unofficial/talkjs-rest/testing";
- *
- * const kv = await Deno.openKv(":memory:");
- * const options: KvStoreOptions = { prefix: ["my-app", "limiter"], maxAttempts: 10, clock: createManualClock() };
- * const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
- * const slot = { now: 0, intervalMs: 100, burst: 1 };
- * console.log(await a.reserve("app", slot), await b.reserve("app", slot)); // 0 100
- * kv.close();
- * ```
  */
 export interface KvStoreOptions {
   /**
@@ -190,6 +166,20 @@ function checkPrefix(what: string, prefix: unknown): void {
  * console.log(await store.reserve("app", slot)); // 0
  * console.log(await store.reserve("app", slot)); // 0
  * console.log(await store.reserve("app", slot)); // 100
+ * kv.close();
+ * ```
+ *
+ * @example Two stores on one database share a budget, under your own prefix
+ * ```ts
+ * import { kvStore } from "@unofficial/talkjs-rest/kv";
+ * import { createManualClock } from "@unofficial/talkjs-rest/testing";
+ *
+ * const kv = await Deno.openKv(":memory:");
+ * const options = { prefix: ["my-app", "talkjs-limiter", 2], maxAttempts: 10, clock: createManualClock() };
+ * const [a, b] = [kvStore(kv, options), kvStore(kv, options)];
+ * const slot = { now: 0, intervalMs: 100, burst: 1 };
+ * console.log(await a.reserve("tMyApp", slot), await b.reserve("tMyApp", slot)); // 0 100
+ * console.log((await kv.get(["my-app", "talkjs-limiter", 2, "tMyApp"])).value); // 200
  * kv.close();
  * ```
  */

@@ -11,21 +11,6 @@ import {
 
 /**
  * What {@linkcode PaginateParams.onPage} is told after each page request.
- *
- * @example Report progress while walking a list
- * ```ts
- * import { createClient, type PageInfo, paginate } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany({ a: { name: "A" }, b: { name: "B" }, c: { name: "C" } });
- * const report = ({ page, items, total }: PageInfo) => console.log(`page ${page}: ${items} users, ${total} so far`);
- * await Array.fromAsync(paginate(talk.users.list, { limit: 2, onPage: report }));
- * // page 1: 2 users, 2 so far
- * // page 2: 1 users, 3 so far
- * ```
  */
 export interface PageInfo {
   /** Which page this was: 1 for the first request. */
@@ -39,19 +24,6 @@ export interface PageInfo {
 /**
  * The parameters of {@linkcode paginate} and `listAll`, on top of the list's
  * own filters.
- *
- * @example Take at most 100 users, 50 a page
- * ```ts
- * import { createClient, type PaginateParams, paginate } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- *
- * await talk.users.putMany(Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`u${i}`, { name: `User ${i}` }])));
- * const params: PaginateParams = { limit: 50, maxItems: 100 };
- * for await (const page of paginate(talk.users.list, params)) console.log(page.length); // 50, then 50
- * ```
  */
 export interface PaginateParams extends ListParams {
   /**
@@ -130,6 +102,24 @@ function check<T, P>(
  * );
  * for await (const page of paginate(list)) console.log(page.map((u) => u.id));
  * // ["u0", "u1", "u2"], then ["u3", "u4", "u5"], then ["u6"]
+ * ```
+ *
+ * @example Take at most 100 users, 50 a page, reporting progress
+ * ```ts
+ * import { createClient, paginate } from "@unofficial/talkjs-rest";
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator();
+ * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+ *
+ * await talk.users.putMany(Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`u${i}`, { name: `User ${i}` }])));
+ * await Array.fromAsync(paginate(talk.users.list, {
+ *   limit: 50,
+ *   maxItems: 100,
+ *   onPage: ({ page, items, total }) => console.log(`page ${page}: ${items} users, ${total} so far`),
+ * }));
+ * // page 1: 50 users, 50 so far
+ * // page 2: 50 users, 100 so far
  * ```
  */
 // deno-lint-ignore ban-types

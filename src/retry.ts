@@ -17,19 +17,6 @@ import {
 
 /**
  * What {@linkcode withRetry} passes to each call of the retried function.
- *
- * @example Hand the signal on to each attempt
- * ```ts
- * import { type RetryContext, TalkJsNetworkError, withRetry } from "@unofficial/talkjs-rest";
- *
- * function load({ attempt, signal }: RetryContext): Promise<string> {
- *   signal?.throwIfAborted();
- *   if (attempt === 1) return Promise.reject(new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("reset") }));
- *   return Promise.resolve(`loaded on attempt ${attempt}`);
- * }
- * const controller = new AbortController();
- * console.log(await withRetry(load, { minDelayMs: 1, maxDelayMs: 1, signal: controller.signal })); // loaded on attempt 2
- * ```
  */
 export interface RetryContext {
   /** Which attempt this is: 1 for the first call, 2 for the first retry. */
@@ -40,21 +27,6 @@ export interface RetryContext {
 
 /**
  * What {@linkcode RetryOptions.onRetry} is told before each wait.
- *
- * @example Log each retry
- * ```ts
- * import { type RetryInfo, TalkJsApiError, withRetry } from "@unofficial/talkjs-rest";
- *
- * function logRetry({ attempt, delayMs, error }: RetryInfo): void {
- *   console.log(`attempt ${attempt} failed (${(error as Error).message}), retrying in ${delayMs} ms`);
- * }
- * const unavailable = new TalkJsApiError({ status: 503, method: "GET", path: "/v1/app/users", body: {} });
- * await withRetry(
- *   ({ attempt }) => attempt === 1 ? Promise.reject(unavailable) : Promise.resolve("ok"),
- *   { minDelayMs: 5, maxDelayMs: 5, onRetry: logRetry },
- * );
- * // attempt 1 failed (Request failed with status 503: GET /v1/app/users), retrying in 5 ms
- * ```
  */
 export interface RetryInfo {
   /** The attempt that failed: 1 for the first call. */
@@ -67,26 +39,6 @@ export interface RetryInfo {
 
 /**
  * How {@linkcode withRetry} retries.
- *
- * @example Retry only rate limits, with short fixed waits
- * ```ts
- * import { type RetryOptions, TalkJsApiError, withRetry } from "@unofficial/talkjs-rest";
- *
- * const options: RetryOptions = {
- *   retries: 2,
- *   minDelayMs: 1,
- *   maxDelayMs: 4,
- *   jitter: "none",
- *   shouldRetry: (error) => error instanceof TalkJsApiError && error.status === 429,
- * };
- * let calls = 0;
- * const busy = new TalkJsApiError({ status: 429, method: "GET", path: "/v1/app/users", body: {} });
- * const attempt = () => {
- *   calls++;
- *   return Promise.reject(busy);
- * };
- * await withRetry(attempt, options).catch((error) => console.log(error === busy, calls)); // true 3
- * ```
  */
 export interface RetryOptions {
   /**
@@ -205,6 +157,42 @@ export function isRetryableError(error: unknown): boolean {
  *   return Promise.resolve(`ok after ${attempt} attempts`);
  * }, { minDelayMs: 1, maxDelayMs: 5 });
  * console.log(answer); // ok after 3 attempts
+ * ```
+ *
+ * @example Retry only rate limits, with short fixed waits, logging each retry
+ * ```ts
+ * import { TalkJsApiError, withRetry } from "@unofficial/talkjs-rest";
+ *
+ * const busy = new TalkJsApiError({ status: 429, method: "GET", path: "/v1/app/users", body: {} });
+ * let calls = 0;
+ * await withRetry(() => {
+ *   calls++;
+ *   return Promise.reject(busy);
+ * }, {
+ *   retries: 2,
+ *   minDelayMs: 1,
+ *   maxDelayMs: 4,
+ *   jitter: "none",
+ *   shouldRetry: (error) => error instanceof TalkJsApiError && error.status === 429,
+ *   onRetry: ({ attempt, delayMs, error }) =>
+ *     console.log(`attempt ${attempt} failed (${(error as Error).message}), retrying in ${delayMs} ms`),
+ * }).catch((error) => console.log(error === busy, calls));
+ * // attempt 1 failed (Request failed with status 429: GET /v1/app/users), retrying in 1 ms
+ * // attempt 2 failed (Request failed with status 429: GET /v1/app/users), retrying in 2 ms
+ * // true 3
+ * ```
+ *
+ * @example Hand the signal on to each attempt
+ * ```ts
+ * import { TalkJsNetworkError, withRetry } from "@unofficial/talkjs-rest";
+ *
+ * const controller = new AbortController();
+ * const answer = await withRetry(({ attempt, signal }) => {
+ *   signal?.throwIfAborted(); // or pass it to fetch
+ *   if (attempt === 1) throw new TalkJsNetworkError({ method: "GET", path: "/v1/app/users", cause: new TypeError("reset") });
+ *   return Promise.resolve(`loaded on attempt ${attempt}`);
+ * }, { minDelayMs: 1, maxDelayMs: 1, signal: controller.signal });
+ * console.log(answer); // loaded on attempt 2
  * ```
  */
 export async function withRetry<T>(

@@ -14,13 +14,11 @@ export interface Participation {
 }
 
 /**
- * A TalkJS user, as `GET /users/{id}` answers it.
+ * The profile fields a TalkJS user has as stored ({@linkcode User}) and as
+ * sent ({@linkcode UserInput}). In a `PUT`, a field left out stays as it is
+ * and `null` clears it.
  */
-export interface User {
-  /** The user's ID. */
-  id: string;
-  /** Display name. */
-  name: string;
+export interface UserProfile {
   /** Email addresses. */
   email?: string[] | null;
   /** Phone numbers. */
@@ -33,14 +31,28 @@ export interface User {
   role?: string | null;
   /** Locale, e.g. `en-US`. */
   locale?: string | null;
+  /** Text shown as the user's availability. */
+  availabilityText?: string | null;
+  /**
+   * Push notification devices, keyed `"fcm:<token>"` (Android) or
+   * `"apns:<token>"` (iOS). In a `PUT`, `true` registers one and `null`
+   * unregisters it; `null` for the whole field unregisters every device.
+   */
+  pushTokens?: Record<string, true | null> | null;
+}
+
+/**
+ * A TalkJS user, as `GET /users/{id}` answers it.
+ */
+export interface User extends UserProfile {
+  /** The user's ID. */
+  id: string;
+  /** Display name. */
+  name: string;
   /** Free-form string fields. */
   custom?: Record<string, string>;
-  /** Text shown as the user's availability, or `null`. */
-  availabilityText?: string | null;
   /** Header photo URL, or `null`. */
   headerPhotoUrl?: string | null;
-  /** Registered devices, `"fcm:<token>"` or `"apns:<token>"`, or `null`. */
-  pushTokens?: Record<string, true | null> | null;
   /** Creation time, milliseconds since the epoch. */
   createdAt: number;
 }
@@ -48,31 +60,11 @@ export interface User {
 /**
  * What `PUT /users/{id}` takes: only sent fields change; `name` is required on create.
  */
-export interface UserInput {
+export interface UserInput extends UserProfile {
   /** Display name (required when the user does not exist yet). */
   name?: string;
-  /** Email addresses; `null` clears. */
-  email?: string[] | null;
-  /** Phone numbers; `null` clears. */
-  phone?: string[] | null;
-  /** Avatar URL; `null` clears. */
-  photoUrl?: string | null;
-  /** Welcome message; `null` clears. */
-  welcomeMessage?: string | null;
-  /** Role; `null` clears. */
-  role?: string | null;
-  /** Locale; `null` clears. */
-  locale?: string | null;
   /** Free-form string fields, merged: a `null` value removes its key, `null` removes every key. */
   custom?: Record<string, string | null> | null;
-  /** Availability text; `null` clears. */
-  availabilityText?: string | null;
-  /**
-   * Push notification devices, keyed `"fcm:<token>"` (Android) or
-   * `"apns:<token>"` (iOS): `true` registers one, `null` unregisters it;
-   * `null` for the whole field unregisters every device.
-   */
-  pushTokens?: Record<string, true | null> | null;
   /**
    * The old name of `role`, which TalkJS still takes.
    * @deprecated Use `role`.

@@ -21,41 +21,11 @@ import {
 
 /**
  * The raw body of a webhook request, exactly as received.
- *
- * @example Verify text or bytes alike
- * ```ts
- * import { signWebhook, verifyWebhook, type WebhookBody } from "@unofficial/talkjs-rest";
- *
- * const secret = "sk_test_example";
- * const text = JSON.stringify({ type: "user.updated", data: {} });
- * const headers = await signWebhook({ secret, body: text });
- * const bytes = new TextEncoder().encode(text);
- * const bodies: WebhookBody[] = [text, bytes, bytes.buffer];
- * for (const body of bodies) console.log((await verifyWebhook({ secret, body, headers })).type); // user.updated (3 times)
- * ```
  */
 export type WebhookBody = string | Uint8Array | ArrayBuffer;
 
 /**
  * Options of {@linkcode verifyWebhook}.
- *
- * @example Verify against a test clock
- * ```ts
- * import { signWebhook, verifyWebhook, type VerifyWebhookOptions } from "@unofficial/talkjs-rest";
- * import { createManualClock } from "@unofficial/talkjs-rest/testing";
- *
- * const clock = createManualClock(Date.UTC(2024, 0, 1));
- * const secret = "sk_test_example";
- * const body = JSON.stringify({ type: "user.created", data: {} });
- * const options: VerifyWebhookOptions = {
- *   secret,
- *   body,
- *   headers: await signWebhook({ secret, body, clock }),
- *   toleranceSeconds: 60,
- *   clock,
- * };
- * console.log((await verifyWebhook(options)).type); // user.created
- * ```
  */
 export interface VerifyWebhookOptions {
   /** Your TalkJS secret key: the HMAC key TalkJS signs webhooks with. */
@@ -96,19 +66,6 @@ export interface VerifyWebhookOptions {
 
 /**
  * Options of {@linkcode signWebhook}.
- *
- * @example Sign with a fixed timestamp
- * ```ts
- * import { signWebhook, type SignWebhookOptions } from "@unofficial/talkjs-rest";
- *
- * const options: SignWebhookOptions = {
- *   secret: "sk_test_example",
- *   body: JSON.stringify({ type: "message.sent", data: {} }),
- *   timestamp: 1_700_000_000,
- * };
- * const headers = await signWebhook(options);
- * console.log(headers["X-TalkJS-Timestamp"]); // 1700000000
- * ```
  */
 export interface SignWebhookOptions {
   /** The TalkJS secret key to sign with. */
@@ -130,16 +87,6 @@ export interface SignWebhookOptions {
 /**
  * The signature headers TalkJS sends with every webhook request. A type alias,
  * not an interface, so it passes as `HeadersInit` to `fetch` and `new Headers()`.
- *
- * @example Pass the headers straight to a Request
- * ```ts
- * import { signWebhook, type WebhookHeaders } from "@unofficial/talkjs-rest";
- *
- * const body = JSON.stringify({ type: "message.sent", data: {} });
- * const headers: WebhookHeaders = await signWebhook({ secret: "sk_test_example", body });
- * const request = new Request("http://localhost/talkjs/events", { method: "POST", body, headers });
- * console.log(request.headers.get("x-talkjs-signature")?.length); // 64
- * ```
  */
 export type WebhookHeaders = {
   /** When the request was signed, as decimal digits. */
@@ -381,6 +328,22 @@ function readHeader(
  * const response = await handle(new Request("http://localhost/", { method: "POST", body, headers }));
  * console.log(response.status); // 200
  * ```
+ *
+ * @example Verify text or bytes alike, against a test clock
+ * ```ts
+ * import { signWebhook, verifyWebhook } from "@unofficial/talkjs-rest";
+ * import { createManualClock } from "@unofficial/talkjs-rest/testing";
+ *
+ * const clock = createManualClock(Date.UTC(2024, 0, 1));
+ * const secret = "sk_test_example";
+ * const text = JSON.stringify({ type: "user.updated", data: {} });
+ * const headers = await signWebhook({ secret, body: text, clock });
+ * const bytes = new TextEncoder().encode(text);
+ * for (const body of [text, bytes, bytes.buffer]) {
+ *   const event = await verifyWebhook({ secret, body, headers, toleranceSeconds: 60, clock });
+ *   console.log(event.type); // user.updated (3 times)
+ * }
+ * ```
  */
 export async function verifyWebhook(
   options: VerifyWebhookOptions,
@@ -474,6 +437,18 @@ export async function verifyWebhook(
  *   headers: request.headers,
  * });
  * console.log(event.type); // message.read
+ * ```
+ *
+ * @example Sign with a fixed timestamp
+ * ```ts
+ * import { signWebhook } from "@unofficial/talkjs-rest";
+ *
+ * const headers = await signWebhook({
+ *   secret: "sk_test_example",
+ *   body: JSON.stringify({ type: "message.sent", data: {} }),
+ *   timestamp: 1_700_000_000,
+ * });
+ * console.log(headers["X-TalkJS-Timestamp"], headers["X-TalkJS-Signature"].length); // 1700000000 64
  * ```
  */
 export async function signWebhook(

@@ -1,7 +1,7 @@
 // The fault suite: under the failures a production backend meets, the client
 // loses nothing, sends nothing twice and leaks nothing. Seeded (SEED, or
-// FAULT_SEED=<n> to replay another plan); the last test prints the table that
-// README.md's "Reliability" section reports.
+// FAULT_SEED=<n> to replay another plan). FAULT_TABLE=1 prints, once every
+// test has run, the table that README.md's "Reliability" section reports.
 import assert from "node:assert/strict";
 import v8 from "node:v8";
 import vm from "node:vm";
@@ -24,49 +24,75 @@ import {
   scenarioStorm,
 } from "./_fault_scenarios.ts";
 import { emulatorTransport } from "./_fault_transports.ts";
-import { createSink, findLeaks } from "./_sink.ts";
+import { createSink, findLeaks, type Sink } from "./_sink.ts";
 import { startStallingServer } from "./_stalling_server.ts";
 
-const sink = createSink();
+/** What the running test produced, for the grep that ends it (see test()). */
+let sink: Sink = createSink();
+/** Every scenario's figures, for the table FAULT_TABLE=1 prints at the end. */
 const rows: Figures[] = [];
+
+if (Deno.env.get("FAULT_TABLE")) {
+  globalThis.addEventListener("unload", () => {
+    console.log(`\nFault suite, seed ${SEED}:\n${formatTable(rows)}\n`);
+  });
+}
+
+/**
+ * Deno.test with a fresh sink, then the grep: no secret key or token in any
+ * error, log or info the test produced, nor in its figures. Each test stands
+ * alone, so any one of them runs under --filter.
+ */
+function test(name: string, fn: () => Promise<void>): void {
+  Deno.test(name, async () => {
+    sink = createSink();
+    const before = rows.length;
+    await fn();
+    assert.deepEqual(
+      findLeaks(sink, [SECRET], [JSON.stringify(rows.slice(before))]),
+      [],
+    );
+  });
+}
 
 function record(row: Figures): void {
   rows.push(row);
-  assert.equal(row.lost, 0);
-  assert.equal(row.duplicates, 0);
+  assert.equal(row.lost, 0, row.scenario);
+  assert.equal(row.duplicates, 0, row.scenario);
+  assert.ok(sink.tokens.size > 0, "tokens were collected to search for");
 }
 
 // ---------------------------------------------------------------- exactly once
 
 for (const transport of ["emulator", "loopback"] as const) {
-  Deno.test(`listAll() of 5,000 users under faults (${transport}) lists each stored user once`, async () => {
+  test(`listAll() of 5,000 users under faults (${transport}) lists each stored user once`, async () => {
     record(await scenarioListAll({ transport, sink }));
   });
 
-  Deno.test(`users.put() x300 concurrent under faults (${transport}) stores each user once`, async () => {
+  test(`users.put() x300 concurrent under faults (${transport}) stores each user once`, async () => {
     record(await scenarioConcurrentPuts({ transport, sink }));
   });
 
-  Deno.test(`messages.send() x200 under faults (${transport}) stores each message once`, async () => {
+  test(`messages.send() x200 under faults (${transport}) stores each message once`, async () => {
     record(await scenarioSends({ transport, sink }));
   });
 
-  Deno.test(`messages.import() of 2,000 under faults before work (${transport}) stores each message once`, async () => {
+  test(`messages.import() of 2,000 under faults before work (${transport}) stores each message once`, async () => {
     record(await scenarioImport({ transport, sink }));
   });
 }
 
-Deno.test("messages.import() with cut answers fails on the cut chunk, unretried; resuming stores each message once", async () => {
+test("messages.import() with cut answers fails on the cut chunk, unretried; resuming stores each message once", async () => {
   const row = await scenarioImportCut({ transport: "emulator", sink });
   assert.equal(row.failures.length, 3);
   record(row);
 });
 
-Deno.test("request() after a 429 storm with and without Retry-After: nothing lost, no lingering penalty (loopback)", async () => {
+test("request() after a 429 storm with and without Retry-After: nothing lost, no lingering penalty (loopback)", async () => {
   record(await scenarioStorm({ transport: "loopback", sink }));
 });
 
-Deno.test("request() against the emulator's own rate limit: every 429 retried once, nothing lost", async () => {
+test("request() against the emulator's own rate limit: every 429 retried once, nothing lost", async () => {
   record(await scenarioRateLimitStorm({ transport: "emulator", sink }));
 });
 
@@ -157,7 +183,7 @@ const stallCases: [string, (t: TalkJsClient) => Promise<unknown>, number][] = [
 ];
 
 for (const [name, call, attempts] of stallCases) {
-  Deno.test(`${name} against a stalled server ends at timeoutMs x ${attempts} + backoff exactly`, async () => {
+  test(`${name} against a stalled server ends at timeoutMs x ${attempts} + backoff exactly`, async () => {
     const { clock, emu, talk } = stalled({ jitter: "none" });
     emu.faults.inject({ delayMs: 3_600_000, times: Infinity });
     const { elapsed, error } = await timeToFail(clock, call(talk));
@@ -173,7 +199,7 @@ for (const [name, call, attempts] of stallCases) {
   });
 }
 
-Deno.test("request() with full jitter against a stalled server stays within timeoutMs x 4 + backoff bounds", async () => {
+test("request() with full jitter against a stalled server stays within timeoutMs x 4 + backoff bounds", async () => {
   for (let run = 0; run < 5; run++) {
     const { clock, emu, talk } = stalled({ random: mulberry32(SEED + run) });
     emu.faults.inject({ delayMs: 3_600_000, times: Infinity });
@@ -186,7 +212,7 @@ Deno.test("request() with full jitter against a stalled server stays within time
 });
 
 for (const where of ["headers", "body"] as const) {
-  Deno.test(`request() against a loopback server stalled before the ${where} gives up in time`, async () => {
+  test(`request() against a loopback server stalled before the ${where} gives up in time`, async () => {
     const server = startStallingServer(where);
     try {
       const talk = createClient({
@@ -241,7 +267,7 @@ function exposeGc(): (() => void) | undefined {
   }
 }
 
-Deno.test("request() x10,000 queued in the limiter, then aborted: all settle with the reason, memory returns", async () => {
+test("request() x10,000 queued in the limiter, then aborted: all settle with the reason, memory returns", async () => {
   const gc = exposeGc();
   const heap = () => {
     gc?.();
@@ -303,13 +329,6 @@ Deno.test("request() x10,000 queued in the limiter, then aborted: all settle wit
 
   const grew = peak - base;
   const kept = after - base;
-  console.log(
-    `10,000 queued calls: heap ${(base / 1e6).toFixed(1)} MB at rest, +${
-      (grew / 1e6).toFixed(1)
-    } MB queued, +${(kept / 1e6).toFixed(1)} MB after the abort (gc ${
-      gc ? "forced" : "not available"
-    })`,
-  );
   rows.push({
     scenario: `10,000 queued calls, then aborted (heap +${
       (grew / 1e6).toFixed(1)
@@ -335,7 +354,7 @@ Deno.test("request() x10,000 queued in the limiter, then aborted: all settle wit
 
 // ---------------------------------------------------------------- bugs
 
-Deno.test("messages.import() names the failed chunk when its answer is lost", async () => {
+test("messages.import() names the failed chunk when its answer is lost", async () => {
   const clock = createManualClock(1_700_000_000_000);
   const emu = createEmulator({
     appId: APP,
@@ -381,19 +400,6 @@ Deno.test("messages.import() names the failed chunk when its answer is lost", as
   );
 });
 
-// ---------------------------------------------------------------- report
-
-Deno.test("fault suite: figures per scenario, and no secret in any error, log or info", () => {
-  console.log(`\nFault suite, seed ${SEED}:\n${formatTable(rows)}\n`);
-  for (const row of rows) {
-    assert.equal(row.lost, 0, row.scenario);
-    assert.equal(row.duplicates, 0, row.scenario);
-  }
-  assert.ok(sink.tokens.size > 10, "tokens were collected to search for");
-  assert.ok(sink.errors.length > 0 && sink.infos.length > 1_000);
-  assert.deepEqual(findLeaks(sink, [SECRET], [JSON.stringify(rows)]), []);
-});
-
 /**
  * An emulator holding user alice in conversation c1, and a client on it;
  * `wrap` sits between the client and the emulator's fetch.
@@ -421,7 +427,7 @@ async function aliceInC1(
   return { emu, talk };
 }
 
-Deno.test("messages.send() cut after TalkJS stored a chunk: resending from failedAt with error.chunk.idempotencyKeys stores each message once", async () => {
+test("messages.send() cut after TalkJS stored a chunk: resending from failedAt with error.chunk.idempotencyKeys stores each message once", async () => {
   // The second POST (the second chunk) is stored, then its answer is cut;
   // without retries the cut surfaces.
   let posts = 0;
@@ -458,7 +464,7 @@ Deno.test("messages.send() cut after TalkJS stored a chunk: resending from faile
   assert.deepEqual(texts, messages.map((m) => m.text).sort());
 });
 
-Deno.test("messages.import() aborted between chunks: the last onProgress says how many were stored", async () => {
+test("messages.import() aborted between chunks: the last onProgress says how many were stored", async () => {
   const { emu, talk } = await aliceInC1();
   const history = Array.from({ length: 50 }, (_, i) => ({
     type: "UserMessage" as const,

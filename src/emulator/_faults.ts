@@ -14,19 +14,6 @@ import {
  * mid-stream, as a connection lost after TalkJS stored the data. Only a
  * request that passes the app-ID and token checks and the rate limit takes
  * a fault.
- *
- * @example Make the next GET of a user fail with a 503
- * ```ts
- * import { createEmulator, type FaultOptions } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const fault: FaultOptions = { status: 503, retryAfter: 2, path: "/users/", method: "GET" };
- * emu.faults.inject(fault);
- * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users/alice`, {
- *   headers: { authorization: `Bearer ${emu.secretKey}` },
- * });
- * console.log(res.status, res.headers.get("retry-after")); // 503 2
- * ```
  */
 export interface FaultOptions {
   /** Answer with this status (200–599) and a JSON error body, before any work. */

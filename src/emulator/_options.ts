@@ -17,19 +17,6 @@ import {
 /**
  * The emulator's rate limit: a token bucket of `burst` requests refilling
  * `perSecond`, with up to `queue` requests held until capacity frees.
- *
- * @example A small limit that refuses the third request in a row
- * ```ts
- * import { createEmulator, type EmulatorRateLimit } from "@unofficial/talkjs-rest/testing";
- *
- * const rateLimit: EmulatorRateLimit = { burst: 2, perSecond: 1 };
- * const emu = createEmulator({ rateLimit });
- * const url = `${emu.baseUrl}/v1/${emu.appId}/users`;
- * const auth = { authorization: `Bearer ${emu.secretKey}` };
- * const statuses = [];
- * for (let i = 0; i < 3; i++) statuses.push((await emu.fetch(url, { headers: auth })).status);
- * console.log(statuses); // [ 200, 200, 429 ]
- * ```
  */
 export interface EmulatorRateLimit {
   /** Requests answered at once from a full bucket. */
@@ -45,14 +32,6 @@ export interface EmulatorRateLimit {
 
 /**
  * Options of {@linkcode createEmulator}.
- *
- * @example An emulator with its own app ID and no rate limit
- * ```ts
- * import { createEmulator, type EmulatorOptions } from "@unofficial/talkjs-rest/testing";
- *
- * const options: EmulatorOptions = { appId: "tMyApp", rateLimit: false };
- * console.log(createEmulator(options).appId); // tMyApp
- * ```
  */
 export interface EmulatorOptions {
   /**

@@ -12,18 +12,6 @@ import { isApiVersion } from "./_versions.ts";
 /**
  * What an {@linkcode Emulator} has answered. Never holds a token or the
  * secret key.
- *
- * @example Count the requests per route
- * ```ts
- * import { createEmulator, type EmulatorStats } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users/alice`, {
- *   headers: { authorization: `Bearer ${emu.secretKey}` },
- * });
- * const stats: EmulatorStats = emu.stats;
- * console.log(stats.requests, stats.byRoute["GET /users/:userId"]); // 1 1
- * ```
  */
 export interface EmulatorStats {
   /** Every HTTP request received (operations inside a `/batch` are not counted). */

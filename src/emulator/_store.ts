@@ -10,15 +10,6 @@ import { createRandom } from "./_random.ts";
 
 /**
  * A notification recorded by `POST /conversations/{cid}/notifications`.
- *
- * @example Check that a notification was asked for
- * ```ts
- * import { createEmulator, type EmulatorNotification } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const sent: EmulatorNotification[] = emu.store.notifications();
- * console.log(sent.length); // 0
- * ```
  */
 export interface EmulatorNotification {
   /** The conversation. */

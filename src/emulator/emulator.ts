@@ -46,6 +46,18 @@ export interface EmulatorFaults {
   /**
    * Queues a fault; the first matching one, in injection order, applies.
    * @param fault What fails and how.
+   *
+   * @example Make the next GET of a user fail with a 503
+   * ```ts
+   * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+   *
+   * const emu = createEmulator();
+   * emu.faults.inject({ status: 503, retryAfter: 2, path: "/users/", method: "GET" });
+   * const res = await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users/alice`, {
+   *   headers: { authorization: `Bearer ${emu.secretKey}` },
+   * });
+   * console.log(res.status, res.headers.get("retry-after")); // 503 2
+   * ```
    */
   inject(fault: FaultOptions): void;
   /** Removes every queued fault. */
@@ -85,7 +97,20 @@ export interface Emulator {
   secretKey: string;
   /** Injects failures. */
   faults: EmulatorFaults;
-  /** Live counters of what was answered. */
+  /**
+   * Live counters of what was answered.
+   *
+   * @example Count the requests per route
+   * ```ts
+   * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+   *
+   * const emu = createEmulator();
+   * await emu.fetch(`${emu.baseUrl}/v1/${emu.appId}/users/alice`, {
+   *   headers: { authorization: `Bearer ${emu.secretKey}` },
+   * });
+   * console.log(emu.stats.requests, emu.stats.byRoute["GET /users/:userId"]); // 1 1
+   * ```
+   */
   readonly stats: EmulatorStats;
   /** Read-only views of the stored data. */
   store: EmulatorStore;
@@ -161,7 +186,7 @@ function clearStats(stats: EmulatorStats): void {
 }
 
 /**
- * Creates an in-memory TalkJS REST API that follows the project's `API.md`:
+ * Creates an in-memory TalkJS REST API that follows `docs/talkjs-api.md`:
  * users, conversations, participants (and their email addresses), messages,
  * imports, notifications, presences, file uploads and `/batch`, with
  * TalkJS's auth, validation, cursors, newest-first lists, JSON errors and
@@ -196,6 +221,18 @@ function clearStats(stats: EmulatorStats): void {
  * ]);
  * const page = await call("GET", "/conversations/c1/messages?limit=5");
  * console.log(page.data[0].text); // Hi
+ * ```
+ *
+ * @example Its own app ID, and a small limit that refuses the third request in a row
+ * ```ts
+ * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+ *
+ * const emu = createEmulator({ appId: "tMyApp", rateLimit: { burst: 2, perSecond: 1 } });
+ * const url = `${emu.baseUrl}/v1/tMyApp/users`;
+ * const auth = { authorization: `Bearer ${emu.secretKey}` };
+ * const statuses = [];
+ * for (let i = 0; i < 3; i++) statuses.push((await emu.fetch(url, { headers: auth })).status);
+ * console.log(statuses); // [ 200, 200, 429 ]
  * ```
  */
 export function createEmulator(options: EmulatorOptions = {}): Emulator {

@@ -49,22 +49,6 @@ export type SendProgress = ChunkProgress;
 
 /**
  * Options of {@linkcode MessagesResource.send} and {@linkcode MessagesResource.import}.
- *
- * @example Report an import's progress
- * ```ts
- * import { createClient, type SendManyOptions } from "@unofficial/talkjs-rest";
- * import { createEmulator } from "@unofficial/talkjs-rest/testing";
- *
- * const emu = createEmulator();
- * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
- * await talk.users.put("alice", { name: "Alice" });
- * await talk.conversations.put("c1", { participants: ["alice"] });
- * const history = Array.from({ length: 25 }, (_, i) => ({
- *   type: "UserMessage" as const, sender: "alice", text: `m${i}`, timestamp: 1_600_000_000_000 + i,
- * }));
- * const options: SendManyOptions = { onProgress: ({ done, total }) => console.log(`${done}/${total}`) };
- * await talk.messages.import("c1", history, options); // 10/25, 20/25, 25/25
- * ```
  */
 export interface SendManyOptions extends CallOptions {
   /**
@@ -100,6 +84,23 @@ export interface MessagesResource {
    * Imports history, 10 per `POST /import/conversations/{cid}/messages`, in
    * order, keeping each `timestamp`. Imports are not deduplicated by TalkJS,
    * so a chunk whose answer is lost is not retried: the error says which.
+   *
+   * @example Report an import's progress
+   * ```ts
+   * import { createClient } from "@unofficial/talkjs-rest";
+   * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+   *
+   * const emu = createEmulator();
+   * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+   * await talk.users.put("alice", { name: "Alice" });
+   * await talk.conversations.put("c1", { participants: ["alice"] });
+   * const history = Array.from({ length: 25 }, (_, i) => ({
+   *   type: "UserMessage" as const, sender: "alice", text: `m${i}`, timestamp: 1_600_000_000_000 + i,
+   * }));
+   * await talk.messages.import("c1", history, {
+   *   onProgress: ({ done, total }) => console.log(`${done}/${total}`), // 10/25, 20/25, 25/25
+   * });
+   * ```
    */
   import(
     conversationId: string,

@@ -50,6 +50,23 @@ export interface UsersResource {
    * all or nothing). Chunks go in order; when one fails, the ones before it
    * are stored and the error names the failed request. Answers how many
    * users were put and in how many requests.
+   *
+   * @example Find where a bulk write stopped
+   * ```ts
+   * import { createClient, TalkJsError, type UserInput } from "@unofficial/talkjs-rest";
+   * import { createEmulator } from "@unofficial/talkjs-rest/testing";
+   *
+   * const emu = createEmulator();
+   * const talk = createClient({ appId: emu.appId, secretKey: emu.secretKey, baseUrl: emu.baseUrl, fetch: emu.fetch });
+   * const users: Record<string, UserInput> = {};
+   * for (let i = 0; i < 150; i++) users[`u${i}`] = { name: `User ${i}` };
+   * users["u120"] = {}; // a new user without a name: TalkJS refuses its whole chunk
+   * const chunk = await talk.users.putMany(users).then(
+   *   () => undefined,
+   *   (error) => error instanceof TalkJsError ? error.chunk : undefined,
+   * );
+   * console.log(chunk); // { failedAt: 100, size: 50, total: 150 }
+   * ```
    */
   putMany(
     usersById: Readonly<Record<string, UserInput>>,
