@@ -201,7 +201,9 @@ export async function attempt(
     if (answer.status === undefined) answer.error = error;
     throw error;
   } finally {
-    timer.abort();
+    // With a reason: abort() without one builds a DOMException, stack and
+    // all, for every request (about 5% of the client's CPU in a profile).
+    timer.abort("settled");
     signal?.removeEventListener("abort", onAbort);
     emit(config.onResponse, {
       ...event,
