@@ -24,10 +24,13 @@ export function encodeSegments(segments: readonly string[]): string {
   if (!Array.isArray(segments)) {
     fail(what, "segments", "an array of strings", segments);
   }
-  return Array.from(
-    segments,
-    (segment, i) => encodeSegment(what, `segments[${i}]`, segment),
-  ).join("");
+  // A loop: Array.from(segments, fn).join("") cost 1.6% of the client's CPU
+  // time per GET in a profile.
+  let path = "";
+  for (let i = 0; i < segments.length; i++) {
+    path += encodeSegment(what, `segments[${i}]`, segments[i]);
+  }
+  return path;
 }
 
 /**

@@ -480,6 +480,70 @@ Deno.test("request() rejects with TalkJsNetworkError when nothing listens", asyn
   );
 });
 
+Deno.test("request() times out an attempt on the real clock, and clears its timer", async () => {
+  // On the real clock the attempt arms a bare setTimeout: catch it and fire
+  // it by hand rather than wait, and check that every one is cleared.
+  const timeoutMs = 4321;
+  const { setTimeout: realSetTimeout, clearTimeout: realClearTimeout } =
+    globalThis;
+  type Id = ReturnType<typeof setTimeout>;
+  const armed: { id: Id; fire: () => void }[] = [];
+  const cleared = new Set<Id>();
+  globalThis.setTimeout = ((handler: () => void, ms?: number) => {
+    const id = realSetTimeout(handler, ms);
+    if (ms === timeoutMs) armed.push({ id, fire: handler });
+    return id;
+  }) as typeof setTimeout;
+  globalThis.clearTimeout = ((id?: Id) => {
+    if (id !== undefined) cleared.add(id);
+    realClearTimeout(id);
+  }) as typeof clearTimeout;
+  try {
+    let answer = true;
+    let sent!: () => void;
+    let wasSent = new Promise<void>((resolve) => sent = resolve);
+    const talk = client("http://127.0.0.1:9", {
+      retry: false,
+      timeoutMs,
+      // Answers the first request; then never: only an abort ends it.
+      fetch: (_input, init) =>
+        answer ? Promise.resolve(json({ id: "u1" })) : new Promise(
+          (_resolve, reject) => {
+            const signal = init!.signal!;
+            signal.addEventListener("abort", () => reject(signal.reason));
+            sent();
+          },
+        ),
+    });
+    assert.deepEqual(await talk.users.get("u1"), { id: "u1" });
+    assert.equal(armed.length, 1, `no timer of ${timeoutMs} ms was armed`);
+    assert.ok(cleared.has(armed[0]!.id), "the answered attempt's timer");
+
+    answer = false;
+    wasSent = new Promise<void>((resolve) => sent = resolve);
+    let settled = false;
+    const call = talk.users.get("u1");
+    call.then(() => settled = true, () => settled = true);
+    await wasSent;
+    assert.equal(armed.length, 2, `no timer of ${timeoutMs} ms was armed`);
+    armed[1]!.fire();
+    for (let i = 0; i < 20 && !settled; i++) {
+      await new Promise((resolve) => realSetTimeout(resolve, 0));
+    }
+    assert.ok(settled, "the timer fired and the call is still running");
+    await assert.rejects(call, (e) => {
+      assert.ok(e instanceof TalkJsTimeoutError, String(e));
+      assert.equal(e.timeoutMs, timeoutMs);
+      assert.equal((e.cause as Error).message, "TimeoutError: timed out");
+      return true;
+    });
+    assert.ok(cleared.has(armed[1]!.id), "the timed-out attempt's timer");
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+    globalThis.clearTimeout = realClearTimeout;
+  }
+});
+
 Deno.test("request() times out each attempt after timeoutMs", async () => {
   const clock = createManualClock(0);
   const emu = createEmulator({
