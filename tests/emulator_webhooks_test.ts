@@ -14,6 +14,7 @@ import {
   type ManualClock,
 } from "../testing.ts";
 import { captureConsole } from "./_console.ts";
+import { until } from "./_until.ts";
 
 const SECRET = "sk_test_emulator";
 
@@ -22,18 +23,6 @@ function deferred() {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => resolve = r);
   return { promise, resolve };
-}
-
-/**
- * Waits, in real macrotask turns and at most `turns` of them, until `ready()`
- * holds: for work in flight that no clock drives (an in-process request).
- */
-async function until(ready: () => boolean, what: string, turns = 500) {
-  for (let i = 0; i < turns; i++) {
-    if (ready()) return;
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  assert.fail(`still waiting after ${turns} turns: ${what}`);
 }
 
 type Handle = (event: WebhookEvent) => Response | Promise<Response>;

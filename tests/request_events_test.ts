@@ -15,6 +15,7 @@ import { createManualClock } from "../src/manual_clock.ts";
 import { json, startFakeServer } from "./_fake_server.ts";
 import { captureConsole } from "./_console.ts";
 import { client, SECRET } from "./_client.ts";
+import { until } from "./_until.ts";
 
 interface Recorder {
   requests: RequestInfo[];
@@ -33,15 +34,6 @@ function recorder(): Recorder {
       onResponse: (info) => void responses.push(info),
     },
   };
-}
-
-/** Waits (in real time, at most 5 s) until `ok()` holds. */
-async function until(ok: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 5000;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 Deno.test("onRequest/onResponse: one pair per attempt, retries numbered", async () => {
