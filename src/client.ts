@@ -225,7 +225,13 @@ function sendCall(
   const { signal } = call;
   // The first attempt, then the retry loop only once it failed: until
   // then, a call queued behind the limiter holds one handler, not a loop.
-  const first = paced(config, call, 1, signal, pace);
+  let first: Promise<unknown>;
+  try {
+    // A custom limiter may throw, or answer something other than a promise.
+    first = Promise.resolve(paced(config, call, 1, signal, pace));
+  } catch (error) {
+    first = Promise.reject(error);
+  }
   if (retry === false) return first;
   return first.catch((error) =>
     retryAfter(

@@ -499,6 +499,23 @@ Deno.test("a custom shouldRetry never resends a non-idempotent POST that TalkJS 
   assert.equal(server.requests.length, 3, "a 200 that is not JSON: once too");
 });
 
+Deno.test("request() rejects, never throws, when a custom limiter's schedule throws", async () => {
+  const { acquire, penalize } = createLimiter();
+  const boom = new Error("closed");
+  const schedule = () => {
+    throw boom;
+  };
+  for (const retry of [undefined, false] as const) {
+    const talk = client("http://127.0.0.1:1", {
+      limiter: { acquire, penalize, schedule, pending: 0 },
+      ...retry === false ? { retry } : {},
+    });
+    let answer: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => answer = talk.request("GET", ["users"]));
+    await assert.rejects(answer!, (e) => e === boom);
+  }
+});
+
 Deno.test("request() rejects with TalkJsNetworkError when nothing listens", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
