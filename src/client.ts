@@ -1,5 +1,9 @@
 import { createLimiter, type Limiter } from "./limiter.ts";
-import { TalkJsNetworkError, TalkJsTimeoutError } from "./errors.ts";
+import {
+  TalkJsApiError,
+  TalkJsNetworkError,
+  TalkJsTimeoutError,
+} from "./errors.ts";
 import { retryAfter } from "./retry.ts";
 import {
   fail,
@@ -223,7 +227,13 @@ function sendCall(
   const { signal } = call;
   // The first attempt, then the retry loop only once it failed: until
   // then, a call queued behind the limiter holds one handler, not a loop.
-  const first = paced(config, call, 1, signal, pace);
+  let first: Promise<unknown>;
+  try {
+    // A custom limiter may throw, or answer something other than a promise.
+    first = Promise.resolve(paced(config, call, 1, signal, pace));
+  } catch (error) {
+    first = Promise.reject(error);
+  }
   if (retry === false) return first;
   return first.catch((error) =>
     retryAfter(
@@ -329,10 +339,12 @@ export function createClient(options: ClientOptions): TalkJsClient {
     ...resolved,
     limiter: resolved.limiter ?? createLimiter({ clock, key: appId }),
     emit: hookEmitter(),
-    // A POST that may have arrived runs again only when idempotent.
+    // A POST that may have arrived runs again only when idempotent; one
+    // answered 200 (a body not as expected) surely ran.
     shouldRetryUnsafe: (error, n) =>
       !(error instanceof TalkJsNetworkError ||
-        error instanceof TalkJsTimeoutError) &&
+        error instanceof TalkJsTimeoutError ||
+        (error instanceof TalkJsApiError && error.status === 200)) &&
       resolved.retry !== false && resolved.retry.shouldRetry(error, n),
   };
   // Import the key and sign once now, so that the first request does not pay

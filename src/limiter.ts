@@ -276,10 +276,14 @@ interface LimiterState {
 
 /**
  * Whether this is Cloudflare Workers (workerd), read as Hono's
- * `getRuntimeKey()` does.
+ * `getRuntimeKey()` does, or, where Workers has no `navigator` (a
+ * compatibility date before 2022-03-21, or the `no_global_navigator` flag),
+ * by `WebSocketPair`, a global of workerd's alone.
  */
 function onWorkers(): boolean {
-  return globalThis.navigator?.userAgent === "Cloudflare-Workers";
+  return globalThis.navigator?.userAgent === "Cloudflare-Workers" ||
+    typeof (globalThis as { WebSocketPair?: unknown }).WebSocketPair ===
+      "function";
 }
 
 function resolveLimiterOptions(options: LimiterOptions): LimiterState {

@@ -471,6 +471,52 @@ Deno.test("request() does not retry a non-idempotent POST after a lost answer", 
   assert.equal(keys.size, 1, "every retry carries the same idempotency key");
 });
 
+Deno.test("a custom shouldRetry never resends a non-idempotent POST that TalkJS answered 200", async () => {
+  await using server = startFakeServer();
+  // A 200 whose body is not what the endpoint answers: TalkJS ran the
+  // request, so sending it again would store its messages twice.
+  server.setDefault(() => json({ nope: 1 }));
+  const talk = client(server.url, {
+    retry: {
+      minDelayMs: 1,
+      maxDelayMs: 2,
+      shouldRetry: (e) => e instanceof TalkJsApiError,
+    },
+  });
+  const unexpected = (e: unknown) =>
+    e instanceof TalkJsApiError && e.code === "TALKJS_UNEXPECTED_ANSWER";
+  await assert.rejects(
+    talk.messages.send("c1", { type: "SystemMessage", text: "s" }),
+    unexpected,
+  );
+  assert.equal(server.requests.length, 1, "a system message is sent once");
+  await assert.rejects(talk.batch([[1, "GET", "/users/u1"]]), unexpected);
+  assert.equal(server.requests.length, 2, "a batch is sent once");
+  server.setDefault(() => new Response("not JSON", { status: 200 }));
+  await assert.rejects(
+    talk.request("POST", ["conversations", "c1", "messages"], { body: [] }),
+    unexpected,
+  );
+  assert.equal(server.requests.length, 3, "a 200 that is not JSON: once too");
+});
+
+Deno.test("request() rejects, never throws, when a custom limiter's schedule throws", async () => {
+  const { acquire, penalize } = createLimiter();
+  const boom = new Error("closed");
+  const schedule = () => {
+    throw boom;
+  };
+  for (const retry of [undefined, false] as const) {
+    const talk = client("http://127.0.0.1:1", {
+      limiter: { acquire, penalize, schedule, pending: 0 },
+      ...retry === false ? { retry } : {},
+    });
+    let answer: Promise<unknown> | undefined;
+    assert.doesNotThrow(() => answer = talk.request("GET", ["users"]));
+    await assert.rejects(answer!, (e) => e === boom);
+  }
+});
+
 Deno.test("request() rejects with TalkJsNetworkError when nothing listens", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
