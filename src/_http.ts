@@ -24,13 +24,14 @@ export function encodeSegments(segments: readonly string[]): string {
   if (!Array.isArray(segments)) {
     fail(what, "segments", "an array of strings", segments);
   }
-  // A loop: Array.from(segments, fn).join("") cost 1.6% of the client's CPU
-  // time per GET in a profile.
-  let path = "";
+  // A loop: Array.from(segments, fn) cost 1.6% of the client's CPU time per
+  // GET in a profile. Joined, not `+=`: one flat string, not a chain of
+  // concatenations that a call waiting in the limiter's queue would hold.
+  const parts: string[] = [];
   for (let i = 0; i < segments.length; i++) {
-    path += encodeSegment(what, `segments[${i}]`, segments[i]);
+    parts.push(encodeSegment(what, `segments[${i}]`, segments[i]));
   }
-  return path;
+  return parts.join("");
 }
 
 /**
