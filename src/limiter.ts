@@ -463,31 +463,6 @@ function park(
 }
 
 /**
- * Waits for `w`'s turn on timers of its own, for Workers, where a request
- * that only waits on another request's promise is cancelled as hung: naps
- * about one interval per caller ahead, and no sooner than a hold ends; the
- * turn usually comes first, and wakes it. Then takes the turn.
- */
-async function napUntilTurn(
-  s: LimiterState,
-  w: Waiter,
-  signal: AbortSignal | undefined,
-): Promise<() => void> {
-  const { queue, clock, intervalMs } = s;
-  try {
-    while (queue.head !== w) {
-      const ahead = (w.seq - queue.head!.seq) * intervalMs;
-      const held = s.penaltyUntil - clock.now();
-      await nap(clock, w, Math.max(intervalMs, ahead, held), signal);
-    }
-  } catch (error) {
-    queue.leave(w);
-    throw error;
-  }
-  return takeTurn(s, w, signal);
-}
-
-/**
  * {@linkcode Limiter.acquire} and {@linkcode Limiter.schedule}: joins the
  * queue, waits for the turn and takes it, then runs `fn` with the slot (or
  * answers the release, without `fn`).
@@ -504,33 +479,41 @@ function enter(
     return Promise.reject(error);
   }
   const w = s.queue.enqueue();
+  if (s.queue.head !== w && !s.ownTimers) return park(s, w, signal, fn);
   // No await for the head: it books (or starts its hold) in this tick.
-  if (s.queue.head === w) {
-    return takeTurn(s, w, signal).then((release) => use(release, fn));
-  }
-  if (!s.ownTimers) return park(s, w, signal, fn);
-  return napUntilTurn(s, w, signal).then((release) => use(release, fn));
+  return takeTurn(s, w, signal).then((release) => use(release, fn));
 }
 
-/** The head's turn: book a slot, wait for it (and for any hold or free slot) and go. */
+/**
+ * A caller's turn: book a slot, wait for it (and for any hold or free slot)
+ * and go. On Workers it starts before the caller is the head, waiting for
+ * the turn on timers of its own, as a request that only waits on another
+ * request's promise is cancelled as hung there: it naps about one interval
+ * per caller ahead, and no sooner than a hold ends; the turn usually comes
+ * first, and wakes it.
+ */
 async function takeTurn(
   s: LimiterState,
   w: Waiter,
   signal: AbortSignal | undefined,
 ): Promise<() => void> {
-  const { clock } = s;
+  const { clock, queue, intervalMs } = s;
   let booking: Booking | undefined;
   try {
-    if (s.handedOver !== undefined) {
-      booking = { slot: s.handedOver - s.shift, at: s.handedOver };
-      s.handedOver = undefined;
-    }
     for (;;) {
       signal?.throwIfAborted();
       const now = clock.now();
-      if (s.inFlight >= s.concurrency) {
+      if (queue.head !== w) {
+        const ahead = (w.seq - queue.head!.seq) * intervalMs;
+        const held = s.penaltyUntil - now;
+        await nap(clock, w, Math.max(intervalMs, ahead, held), signal);
+      } else if (booking === undefined && s.handedOver !== undefined) {
+        // A slot booked by a head that gave up before using it.
+        booking = { slot: s.handedOver - s.shift, at: s.handedOver };
+        s.handedOver = undefined;
+      } else if (s.inFlight >= s.concurrency) {
         s.waveLast = -1;
-        await nap(clock, w, Math.max(s.intervalMs, 50), signal);
+        await nap(clock, w, Math.max(intervalMs, 50), signal);
       } else if (
         s.penaltyUntil > now &&
         (w.seq > s.waveLast || now - s.waveStart > WAVE_MS)
