@@ -201,8 +201,14 @@ export async function withRetry<T>(
 ): Promise<T> {
   requireFunction("retry", "fn", fn);
   const policy = resolveRetryOptions(options);
-  requireSignal("retry", "signal", options.signal);
-  return await retryLoop(fn, policy, options.signal);
+  const { signal } = options;
+  requireSignal("retry", "signal", signal);
+  try {
+    signal?.throwIfAborted();
+    return await fn(context(1, signal));
+  } catch (error) {
+    return await retryAfter(error, fn, policy, signal, policy.shouldRetry);
+  }
 }
 
 /** {@linkcode RetryOptions} with every default filled in and checked. */
@@ -318,32 +324,12 @@ function context(attempt: number, signal: AbortSignal | undefined) {
 }
 
 /**
- * The retry loop of {@linkcode withRetry}, over a policy already checked.
- * `shouldRetry` overrides the policy's (the client narrows it per request).
- * The first attempt starts outside an async function: a call waiting for
- * its limiter slot holds a promise, not a suspended frame.
- */
-export function retryLoop<T>(
-  fn: (ctx: RetryContext) => Promise<T>,
-  policy: RetryPolicy,
-  signal: AbortSignal | undefined,
-  shouldRetry: RetryPolicy["shouldRetry"] = policy.shouldRetry,
-): Promise<T> {
-  let first: Promise<T>;
-  try {
-    signal?.throwIfAborted();
-    first = Promise.resolve(fn(context(1, signal)));
-  } catch (error) {
-    first = Promise.reject(error);
-  }
-  return first.catch((error) =>
-    retryAfter(error, fn, policy, signal, shouldRetry)
-  );
-}
-
-/**
- * The rest of {@linkcode retryLoop} once the first attempt failed with
- * `error`: waits, retries, and rethrows the last error unchanged.
+ * The retry loop of {@linkcode withRetry} and of the client, over a policy
+ * already checked, once the first attempt failed with `error`: waits,
+ * retries, and rethrows the last error unchanged. `shouldRetry` overrides
+ * the policy's (the client narrows it per request). The client starts its
+ * first attempt outside any async function, so that a call waiting for its
+ * limiter slot holds a promise, not a suspended frame.
  */
 export async function retryAfter<T>(
   error: unknown,
