@@ -14,7 +14,7 @@ import {
   show,
 } from "./_validate.ts";
 import { signJwt } from "./_jwt.ts";
-import { addToChunk, inChunks } from "./resources/_chunks.ts";
+import { inChunks } from "./resources/_chunks.ts";
 import { encodeSegments } from "./_http.ts";
 import type { BatchOperation, BatchResult, CallOptions } from "./types.ts";
 import type {
@@ -288,17 +288,15 @@ function batchFn(
     checkOperations(operations);
     const { signal } = requireOptions("run a batch", options);
     const results: BatchResult[] = [];
-    try {
-      await inChunks(operations, 10, "operations", async (ops) => {
-        // Every attempt, retries too, takes its own /batch slot.
-        results.push(
-          ...await send({ body: ops, signal }, batchLimiter) as BatchResult[],
-        );
-      }, { before: "ran (their results are in error.chunk.results)" });
-    } catch (error) {
-      addToChunk(error, "results", results);
-      throw error;
-    }
+    await inChunks(operations, 10, "operations", async (ops) => {
+      // Every attempt, retries too, takes its own /batch slot.
+      results.push(
+        ...await send({ body: ops, signal }, batchLimiter) as BatchResult[],
+      );
+    }, {
+      before: "ran (their results are in error.chunk.results)",
+      lists: { results },
+    });
     return results;
   };
 }

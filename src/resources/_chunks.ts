@@ -19,20 +19,30 @@ export function checkChunkOptions(
 }
 
 /**
+ * Lists a chunked call hands on with its error, as `error.chunk[name]`: not
+ * enumerable (kept out of toJSON and logs, which a long list could swamp).
+ */
+export type ChunkLists = Partial<
+  Record<"results" | "idempotencyKeys" | "ids", unknown[]>
+>;
+
+/**
  * Sends `items` in chunks of `size`, in order, through `send`, and reports
  * each stored chunk to `onProgress`. When a chunk fails with a
  * {@linkcode TalkJsError}, the error learns where: its `chunk` field and its
- * message name the failed items (and what happened to the ones `before`), so
- * the caller can resume. Answers how many requests were made.
+ * message name the failed items (and what happened to the ones `before`),
+ * and `chunk` carries `lists` as they stand, so the caller can resume.
+ * Answers how many requests were made.
  */
 export async function inChunks<T>(
   items: readonly T[],
   size: number,
   noun: string,
   send: (chunk: T[], done: number) => Promise<unknown>,
-  { before = "were stored", onProgress }: {
+  { before = "were stored", onProgress, lists = {} }: {
     before?: string;
-    onProgress?: ChunkOptions["onProgress"];
+    onProgress?: ChunkOptions["onProgress"] | undefined;
+    lists?: ChunkLists;
   } = {},
 ): Promise<number> {
   let done = 0;
@@ -48,6 +58,13 @@ export async function inChunks<T>(
           size: chunk.length,
           total: items.length,
         };
+        for (const [name, value] of Object.entries(lists)) {
+          Object.defineProperty(error.chunk, name, {
+            value,
+            configurable: true,
+            writable: true,
+          });
+        }
         error.message += ` (${noun} ${done}–${
           done + chunk.length - 1
         } of ${items.length}; the ${done} before ${before})`;
@@ -59,23 +76,4 @@ export async function inChunks<T>(
     onProgress?.({ done, total: items.length, requests });
   }
   return requests;
-}
-
-/**
- * Adds `value` to a chunked call's error as `error.chunk[name]`, not
- * enumerable (kept out of toJSON and logs, which a long list could swamp).
- * Anything that is not a TalkJsError with a `chunk` is left alone.
- */
-export function addToChunk(
-  error: unknown,
-  name: "results" | "idempotencyKeys" | "ids",
-  value: unknown[],
-): void {
-  if (error instanceof TalkJsError && error.chunk) {
-    Object.defineProperty(error.chunk, name, {
-      value,
-      configurable: true,
-      writable: true,
-    });
-  }
 }

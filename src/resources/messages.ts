@@ -10,7 +10,7 @@ import type {
 import type { Expect, RequestFn } from "../_types.ts";
 import { fail, requireId, requireObject } from "../_validate.ts";
 import { endpoint, listFn } from "./_endpoint.ts";
-import { addToChunk, checkChunkOptions, inChunks } from "./_chunks.ts";
+import { checkChunkOptions, type ChunkLists, inChunks } from "./_chunks.ts";
 
 /** Extra parameters of {@linkcode MessagesResource.list}. */
 export interface MessageListParams {
@@ -219,16 +219,18 @@ function oneIdEach(count: number): Expect {
 
 /**
  * Posts `list` to `segments` in chunks of 10, in order; answers the number
- * of requests. With `ids`, each chunk's answer must hold one `{ id }` per
- * message, added to `ids`.
+ * of requests. With `ids` (a send), each chunk's answer must hold one
+ * `{ id }` per message, added to `ids`; a failed chunk's error carries
+ * `ids` and `idempotencyKeys`.
  */
 function post(
   request: RequestFn,
   segments: string[],
   list: Record<string, unknown>[],
   { signal, onProgress }: SendManyOptions,
-  ids?: string[],
+  lists: ChunkLists = {},
 ): Promise<number> {
+  const { ids } = lists;
   return inChunks(list, 10, "messages", async (chunk) => {
     const answer = await request("POST", segments, {
       body: chunk,
@@ -236,8 +238,8 @@ function post(
       // A send whose messages all carry idempotency keys may safely run twice.
       idempotent: !!ids && chunk.every((m) => m.type === "UserMessage"),
     }, ids && oneIdEach(chunk.length));
-    ids?.push(...idsOf(answer) as string[]);
-  }, { onProgress });
+    ids?.push(...idsOf(answer));
+  }, { onProgress, lists });
 }
 
 /** Creates the messages resource over a request function. */
@@ -258,17 +260,15 @@ export function createMessagesResource(request: RequestFn): MessagesResource {
       const idempotencyKeys = list.map((m) =>
         m.type === "UserMessage" ? m.idempotencyKey as string : undefined
       );
-      const segments = ["conversations", conversationId, "messages"];
       const ids: string[] = [];
-      let requests: number;
-      try {
-        requests = await post(request, segments, list, checked, ids);
-      } catch (error) {
-        // Resending from failedAt with these keys stores nothing twice.
-        addToChunk(error, "idempotencyKeys", idempotencyKeys);
-        addToChunk(error, "ids", ids);
-        throw error;
-      }
+      // Resending from failedAt with these keys stores nothing twice.
+      const requests = await post(
+        request,
+        ["conversations", conversationId, "messages"],
+        list,
+        checked,
+        { ids, idempotencyKeys },
+      );
       return { sent: list.length, requests, ids, idempotencyKeys };
     },
     async import(conversationId, messages, options) {
