@@ -46,34 +46,32 @@ export interface PaginateParams extends ListParams {
 
 const what = "paginate";
 
-function check<T, P>(
-  list: ListFn<T, P>,
-  params: unknown,
-): { pageSize: number; maxItems: number } {
-  requireFunction(what, "list", list);
-  const maxLimit = requireInt(
-    what,
-    "list.maxLimit",
-    list.maxLimit,
-    1,
-    Infinity,
-  );
-  if (params !== undefined && (typeof params !== "object" || !params)) {
-    fail(what, "params", "an object", params);
+/**
+ * The ID the records of page `page` end at: the next page starts after it.
+ * Throws when the last record has no string `id`, or when it is `cursor`
+ * again: a list that ignores `startingAfter` would be walked forever.
+ */
+function nextCursor(
+  page: number,
+  items: readonly { id?: unknown }[],
+  cursor: unknown,
+): string {
+  const last = items[items.length - 1]?.id;
+  if (typeof last !== "string") {
+    throw new TypeError(
+      `Cannot ${what} as the last record of page ${page} has no string 'id': current value is ${
+        show(last)
+      }`,
+    );
   }
-  const { limit = maxLimit, maxItems = Infinity, onPage } =
-    (params ?? {}) as PaginateParams;
-  requireInt(what, "limit", limit, 1, maxLimit);
-  requireNumber(
-    what,
-    "maxItems",
-    maxItems,
-    "a non-negative integer or Infinity",
-    isCount,
-  );
-  requireFunction(what, "onPage", onPage, true);
-  requireSignal(what, "signal", (params as { signal?: unknown })?.signal);
-  return { pageSize: limit, maxItems };
+  if (last === cursor) {
+    throw new TypeError(
+      `Cannot ${what} as the list did not move past 'startingAfter': page ${page} ends at ${
+        show(last)
+      } again`,
+    );
+  }
+  return last;
 }
 
 /**
@@ -127,15 +125,35 @@ export function paginate<T extends { id: string }, P = {}>(
   list: ListFn<T, P>,
   params?: PaginateParams & P,
 ): AsyncGenerator<T[], void, undefined> {
-  const { pageSize, maxItems } = check(list, params);
+  requireFunction(what, "list", list);
+  const maxLimit = requireInt(
+    what,
+    "list.maxLimit",
+    list.maxLimit,
+    1,
+    Infinity,
+  );
+  if (params !== undefined && (typeof params !== "object" || !params)) {
+    fail(what, "params", "an object", params);
+  }
   const {
-    limit: _limit,
-    maxItems: _maxItems,
+    limit: pageSize = maxLimit,
+    maxItems = Infinity,
     onPage,
     startingAfter,
     signal,
     ...filters
   } = (params ?? {}) as PaginateParams & Record<string, unknown>;
+  requireInt(what, "limit", pageSize, 1, maxLimit);
+  requireNumber(
+    what,
+    "maxItems",
+    maxItems,
+    "a non-negative integer or Infinity",
+    isCount,
+  );
+  requireFunction(what, "onPage", onPage, true);
+  requireSignal(what, "signal", signal);
 
   return (async function* pages(): AsyncGenerator<T[], void, undefined> {
     let cursor = startingAfter;
@@ -165,22 +183,7 @@ export function paginate<T extends { id: string }, P = {}>(
       total += items.length;
       onPage?.({ page, items: items.length, total });
       if (items.length === 0) return;
-      const last = items[items.length - 1]?.id;
-      if (typeof last !== "string") {
-        throw new TypeError(
-          `Cannot ${what} as the last record of page ${page} has no string 'id': current value is ${
-            show(last)
-          }`,
-        );
-      }
-      if (last === cursor) {
-        // A list that ignores `startingAfter` would be walked forever.
-        throw new TypeError(
-          `Cannot ${what} as the list did not move past 'startingAfter': page ${page} ends at ${
-            show(last)
-          } again`,
-        );
-      }
+      const last = nextCursor(page, items, cursor);
       yield items;
       if (items.length < want) return;
       cursor = last;
