@@ -229,16 +229,13 @@ function prepare(
   return [hmacKey(secret as string), bytes];
 }
 
-/** `timestamp + "." + body`, concatenated as bytes so the body is never re-encoded. */
+/** `timestamp + "." + body`, joined as bytes so the body is never re-encoded. */
 function signedPayload(
   timestamp: string,
   body: Uint8Array,
-): Uint8Array<ArrayBuffer> {
-  const prefix = encoder.encode(`${timestamp}.`);
-  const out = new Uint8Array(prefix.length + body.length);
-  out.set(prefix);
-  out.set(body, prefix.length);
-  return out;
+): Promise<ArrayBuffer> {
+  return new Blob([`${timestamp}.`, body as Uint8Array<ArrayBuffer>])
+    .arrayBuffer();
 }
 
 /** A header's trimmed value, `undefined` when absent or blank. */
@@ -382,7 +379,7 @@ export async function verifyWebhook(
       "HMAC",
       await key,
       Uint8Array.from(signature.match(/../g)!, (hex) => parseInt(hex, 16)),
-      signedPayload(timestamp, bytes),
+      await signedPayload(timestamp, bytes),
     )
   ) {
     throw new TalkJsWebhookError(
@@ -471,7 +468,7 @@ export async function signWebhook(
   const mac = await crypto.subtle.sign(
     "HMAC",
     await key,
-    signedPayload(stamp, bytes),
+    await signedPayload(stamp, bytes),
   );
   return {
     "X-TalkJS-Timestamp": stamp,
