@@ -26,8 +26,6 @@ export interface Call {
 /** What every attempt of a client shares. */
 export interface AttemptConfig extends ClientConfig {
   limiter: Limiter | false;
-  /** `retry.shouldRetry` for a call that must not run twice (a POST that may have arrived). */
-  shouldRetryUnsafe: (error: unknown, attempt: number) => boolean;
   /** Calls a hook; whatever it throws never reaches the request. */
   emit<T>(hook: ((info: T) => void) | undefined, info: T): void;
 }

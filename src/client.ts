@@ -241,7 +241,16 @@ function sendCall(
       (ctx) => paced(config, call, ctx.attempt, ctx.signal, pace),
       retry,
       signal,
-      idempotent ? retry.shouldRetry : config.shouldRetryUnsafe,
+      // A POST that may have arrived (no answer: a network error or a
+      // timeout) runs again only when idempotent; one answered 200 (a body
+      // not as expected) surely ran.
+      idempotent
+        ? retry.shouldRetry
+        : (error, n) =>
+          !(error instanceof TalkJsNetworkError ||
+            error instanceof TalkJsTimeoutError ||
+            (error instanceof TalkJsApiError && error.status === 200)) &&
+          retry.shouldRetry(error, n),
     )
   );
 }
@@ -337,13 +346,6 @@ export function createClient(options: ClientOptions): TalkJsClient {
     ...resolved,
     limiter: resolved.limiter ?? createLimiter({ clock, key: appId }),
     emit: hookEmitter(),
-    // A POST that may have arrived runs again only when idempotent; one
-    // answered 200 (a body not as expected) surely ran.
-    shouldRetryUnsafe: (error, n) =>
-      !(error instanceof TalkJsNetworkError ||
-        error instanceof TalkJsTimeoutError ||
-        (error instanceof TalkJsApiError && error.status === 200)) &&
-      resolved.retry !== false && resolved.retry.shouldRetry(error, n),
   };
   // Import the key and sign once now, so that the first request does not pay
   // for both after its limiter slot (a server counts arrivals, not slots). A
