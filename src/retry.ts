@@ -229,7 +229,7 @@ export function resolveRetryOptions(
   of = "",
 ): RetryPolicy {
   if (typeof options !== "object" || !options) {
-    fail(what, of ? "retry" : "options", "an object", options);
+    fail(what, "options", "an object", options);
   }
   const {
     retries = 3,
