@@ -227,13 +227,9 @@ function sendCall(
   const { signal } = call;
   // The first attempt, then the retry loop only once it failed: until
   // then, a call queued behind the limiter holds one handler, not a loop.
-  let first: Promise<unknown>;
-  try {
-    // A custom limiter may throw, or answer something other than a promise.
-    first = Promise.resolve(paced(config, call, 1, signal, pace));
-  } catch (error) {
-    first = Promise.reject(error);
-  }
+  // A custom limiter may answer something other than a promise (or throw:
+  // send() turns that into a rejection).
+  const first = Promise.resolve(paced(config, call, 1, signal, pace));
   if (retry === false) return first;
   return first.catch((error) =>
     retryAfter(
@@ -363,14 +359,15 @@ export function createClient(options: ClientOptions): TalkJsClient {
     expect?: Expect,
     pace?: Limiter,
   ): Promise<unknown> {
-    let call: Call;
     try {
-      call = prepare(prefix, method, segments, init);
+      const call = prepare(prefix, method, segments, init);
+      call.expect = expect;
+      return sendCall(config, call, init.idempotent ?? method !== "POST", pace);
     } catch (error) {
+      // A bad argument, or a custom limiter that threw: a rejection, as
+      // from any other call that returns a promise.
       return Promise.reject(error);
     }
-    call.expect = expect;
-    return sendCall(config, call, init.idempotent ?? method !== "POST", pace);
   }
   const request = send as RequestFn;
 
