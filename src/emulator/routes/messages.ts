@@ -231,7 +231,8 @@ export function messageRoutes(deps: RouteDeps): RouteTable {
     const conv = conversationOf(store, params.conversationId!);
     const m = messageOf(conv, params.messageId!);
     const input = validBody(body, EDIT_SCHEMA);
-    // Both fields are optional (API.md): an empty edit changes nothing.
+    // Both fields are optional (docs/talkjs-api.md M18): an empty edit
+    // changes nothing.
     if (input.text === undefined && input.custom === undefined) return {};
     if (input.text !== undefined) m.text = input.text as string;
     if (input.custom !== undefined) {
