@@ -229,13 +229,20 @@ function prepare(
   return [hmacKey(secret as string), bytes];
 }
 
-/** `timestamp + "." + body`, joined as bytes so the body is never re-encoded. */
+/**
+ * `timestamp + "." + body`, joined as bytes so the body is never re-encoded.
+ * A view of a SharedArrayBuffer is copied first: Deno's Blob refuses it.
+ */
 function signedPayload(
   timestamp: string,
   body: Uint8Array,
 ): Promise<ArrayBuffer> {
-  return new Blob([`${timestamp}.`, body as Uint8Array<ArrayBuffer>])
-    .arrayBuffer();
+  return new Blob([
+    `${timestamp}.`,
+    (body.buffer instanceof ArrayBuffer ? body : body.slice()) as Uint8Array<
+      ArrayBuffer
+    >,
+  ]).arrayBuffer();
 }
 
 /** A header's trimmed value, `undefined` when absent or blank. */

@@ -216,6 +216,27 @@ Deno.test("verifyWebhook() accepts Uint8Array and ArrayBuffer bodies", async () 
   );
 });
 
+Deno.test("verifyWebhook() and signWebhook() read a Uint8Array over a SharedArrayBuffer as its bytes", async () => {
+  // A Uint8Array may view a SharedArrayBuffer; Deno's Blob refuses such a
+  // view, so the signed payload must not be joined from it as it is.
+  const bytes = new TextEncoder().encode(BODY);
+  const shared = new Uint8Array(
+    new SharedArrayBuffer(bytes.length + 6),
+    3,
+    bytes.length,
+  );
+  shared.set(bytes);
+  const headers = signed(bytes);
+  assert.deepEqual(
+    await verifyWebhook({ secret: SECRET, body: shared, headers, clock }),
+    EVENT,
+  );
+  assert.deepEqual(
+    await signWebhook({ secret: SECRET, body: shared, timestamp: NOW_MS }),
+    headers,
+  );
+});
+
 Deno.test("verifyWebhook() reads Headers and records case-insensitively", async () => {
   const sig = signed(BODY);
   const headers = new Headers(sig);
