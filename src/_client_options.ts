@@ -47,8 +47,9 @@ function checkBaseUrl(what: string, baseUrl: unknown): URL {
   } catch {
     // Refused below, as any URL that is not an absolute http(s) one.
   }
-  if (base?.username || base?.password) {
-    // Not shown: the credentials may be secret.
+  if (base ? base.username || base.password : /@/.test(baseUrl as string)) {
+    // Not shown: the credentials may be secret. A string that is no URL (a
+    // bad port, a space in the host) but has an "@" may hold them too.
     throw new TypeError(
       `Cannot ${what} as 'baseUrl' must not have credentials`,
     );

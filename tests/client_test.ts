@@ -1000,6 +1000,9 @@ Deno.test("createClient() refuses a secret key with spaces or control characters
       `https://u:${SECRET}@x.test`,
       `ftp://u:${SECRET}@x.test`,
       `https://u:${SECRET}@x.test/?q=1`,
+      // Not even a URL (a bad port, a space in the host): still not shown.
+      `https://u:${SECRET}@x.test:99999`,
+      `https://u:${SECRET}@x .test`,
     ]
   ) {
     assert.throws(
