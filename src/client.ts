@@ -227,9 +227,14 @@ function sendCall(
   const { signal } = call;
   // The first attempt, then the retry loop only once it failed: until
   // then, a call queued behind the limiter holds one handler, not a loop.
-  // A custom limiter may answer something other than a promise (or throw:
-  // send() turns that into a rejection).
-  const first = Promise.resolve(paced(config, call, 1, signal, pace));
+  // A custom limiter may answer something other than a promise, or throw:
+  // a rejection the retry policy sees, as it does on any later attempt.
+  let first: Promise<unknown>;
+  try {
+    first = Promise.resolve(paced(config, call, 1, signal, pace));
+  } catch (error) {
+    first = Promise.reject(error);
+  }
   if (retry === false) return first;
   return first.catch((error) =>
     retryAfter(
@@ -364,8 +369,8 @@ export function createClient(options: ClientOptions): TalkJsClient {
       call.expect = expect;
       return sendCall(config, call, init.idempotent ?? method !== "POST", pace);
     } catch (error) {
-      // A bad argument, or a custom limiter that threw: a rejection, as
-      // from any other call that returns a promise.
+      // A bad argument: a rejection, as from any other call that returns
+      // a promise.
       return Promise.reject(error);
     }
   }

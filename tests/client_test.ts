@@ -517,6 +517,44 @@ Deno.test("request() rejects, never throws, when a custom limiter's schedule thr
   }
 });
 
+Deno.test("a custom limiter's synchronous throw meets the retry policy on the first attempt as on any other", async () => {
+  const { acquire, penalize, schedule } = createLimiter();
+  const busy = new TalkJsApiError({
+    status: 429,
+    method: "GET",
+    path: "/limiter",
+    body: {},
+  });
+  // Throws (a retryable error) on schedule call `on`, then runs as it should.
+  // On call 2, after a first attempt answered 503.
+  for (const on of [1, 2]) {
+    await using server = startFakeServer();
+    server.setDefault(() => json({ data: [] }));
+    if (on === 2) server.queue(() => json({}, 503));
+    let calls = 0;
+    const retried: number[] = [];
+    const talk = client(server.url, {
+      limiter: {
+        acquire,
+        penalize,
+        pending: 0,
+        schedule: (fn, signal) => {
+          if (++calls === on) throw busy;
+          return schedule(fn, signal);
+        },
+      },
+      retry: {
+        minDelayMs: 1,
+        maxDelayMs: 1,
+        onRetry: ({ attempt }) => retried.push(attempt),
+      },
+    });
+    assert.deepEqual(await talk.request("GET", ["users"]), { data: [] });
+    assert.deepEqual(retried, on === 1 ? [1] : [1, 2], `throw on call ${on}`);
+    assert.equal(server.requests.length, on);
+  }
+});
+
 Deno.test("request() rejects with TalkJsNetworkError when nothing listens", async () => {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = (listener.addr as Deno.NetAddr).port;
