@@ -1022,6 +1022,26 @@ Deno.test("users.putMany() names the failed chunk on its error, to resume from",
   assert.equal(server.requests.length, 2, "no chunk after the failed one");
 });
 
+Deno.test("a chunked call aborted with a frozen TalkJsError rejects with that reason, not a TypeError", async () => {
+  await using server = startFakeServer();
+  const controller = new AbortController();
+  const reason = Object.freeze(
+    new TalkJsError("TALKJS_NETWORK_ERROR", "shutting down"),
+  );
+  // The first chunk is stored, then the caller aborts.
+  server.queue(() => {
+    controller.abort(reason);
+    return json({});
+  });
+  const users = Object.fromEntries(
+    Array.from({ length: 150 }, (_, i) => [`u${i}`, { name: `U${i}` }]),
+  );
+  await assert.rejects(
+    client(server.url).users.putMany(users, { signal: controller.signal }),
+    (e) => e === reason,
+  );
+});
+
 Deno.test("createClient() refuses a secret key with spaces or control characters, and never shows it", () => {
   for (const secretKey of [`${SECRET}\n`, `${SECRET} x`, `${SECRET}\u00e9`]) {
     assert.throws(

@@ -52,7 +52,9 @@ export async function inChunks<T>(
     try {
       await send(chunk, done);
     } catch (error) {
-      if (error instanceof TalkJsError) {
+      // A frozen one (a caller's abort reason) is thrown as it is: adding
+      // to it would throw a TypeError in its place.
+      if (error instanceof TalkJsError && Object.isExtensible(error)) {
         error.chunk = {
           failedAt: done,
           size: chunk.length,
