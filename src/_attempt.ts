@@ -92,7 +92,8 @@ function armTimeout(
   ms: number,
   onTimeout: () => void,
 ): () => void {
-  if (clock === systemClock && ms < 2 ** 31) {
+  // At most 2^31 - 1: a longer delay (2^31 - 0.5 too) fires at once.
+  if (clock === systemClock && ms <= 0x7fffffff) {
     const id = setTimeout(onTimeout, ms);
     return () => clearTimeout(id);
   }

@@ -629,6 +629,34 @@ Deno.test("request() times out an attempt on the real clock, and clears its time
   }
 });
 
+Deno.test("request() never hands setTimeout a delay over 2^31 - 1 ms, which every runtime fires at once", async () => {
+  // Node, Bun and Deno fire setTimeout(fn, 2147483647.5) after about 1 ms:
+  // a timeoutMs just under 2^31 must not time the attempt out at once.
+  const { setTimeout: realSetTimeout } = globalThis;
+  const delays: number[] = [];
+  globalThis.setTimeout = ((handler: () => void, ms?: number) => {
+    delays.push(ms ?? 0);
+    return realSetTimeout(handler, 60_000); // cleared when the call settles
+  }) as typeof setTimeout;
+  try {
+    for (const timeoutMs of [2 ** 31 - 0.5, 2 ** 31 - 1, 2 ** 31, 1e12]) {
+      delays.length = 0;
+      const talk = client("http://127.0.0.1:9", {
+        retry: false,
+        timeoutMs,
+        fetch: () => Promise.resolve(json({ id: "u1" })),
+      });
+      assert.deepEqual(await talk.users.get("u1"), { id: "u1" });
+      assert.ok(
+        delays.every((ms) => ms <= 2 ** 31 - 1),
+        `timeoutMs ${timeoutMs}: setTimeout got ${delays}`,
+      );
+    }
+  } finally {
+    globalThis.setTimeout = realSetTimeout;
+  }
+});
+
 Deno.test("request() times out each attempt after timeoutMs", async () => {
   const clock = createManualClock(0);
   const emu = createEmulator({
