@@ -245,7 +245,7 @@ function signedPayload(
   ]).arrayBuffer();
 }
 
-/** A header's trimmed value, `undefined` when absent or blank. */
+/** A header's trimmed value; absent or blank, a `missing` TalkJsWebhookError. */
 function readHeader(
   headers: Headers | Record<string, string | string[] | undefined>,
   name: string,
