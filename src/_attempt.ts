@@ -201,7 +201,8 @@ export async function attempt(
   let timedOut = false;
   const event = { method, path, attempt: attemptNo };
   const answer: Partial<ResponseInfo> = {};
-  emit(config.onRequest, { ...event, queuedMs });
+  // The events are built only for a hook that is there to take them.
+  if (config.onRequest) emit(config.onRequest, { ...event, queuedMs });
   const sentAt = clock.now();
   const cancelTimeout = armTimeout(clock, timeoutMs, () => {
     timedOut = true;
@@ -247,10 +248,12 @@ export async function attempt(
   } finally {
     cancelTimeout();
     signal?.removeEventListener("abort", onAbort);
-    emit(config.onResponse, {
-      ...event,
-      ...answer,
-      durationMs: clock.now() - sentAt,
-    });
+    if (config.onResponse) {
+      emit(config.onResponse, {
+        ...event,
+        ...answer,
+        durationMs: clock.now() - sentAt,
+      });
+    }
   }
 }

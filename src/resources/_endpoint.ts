@@ -17,13 +17,13 @@ export const CONVERSATION_FILTERS: readonly string[] = [
   "offsetTs",
 ];
 
-/** Path segments from a template: `:name` takes the ID `name` from `ids` (validated). */
+/** Path segments from a template's parts: `:name` takes the ID `name` from `ids` (validated). */
 function segmentsOf(
   what: string,
-  path: string,
+  parts: readonly string[],
   ids: (name: string) => unknown,
 ): string[] {
-  return path.split("/").map((part) =>
+  return parts.map((part) =>
     part[0] === ":" ? requireId(what, part.slice(1), ids(part.slice(1))) : part
   );
 }
@@ -55,6 +55,7 @@ export function endpoint<F>(
       ? `{ ${field}: ${type} }`
       : undefined;
   });
+  const parts = path.split("/");
   // Not an async function: a call queued behind the limiter would hold its
   // frame (arguments and all) until its turn.
   return function resourceMethod(...args: unknown[]): Promise<unknown> {
@@ -62,7 +63,7 @@ export function endpoint<F>(
     let body: unknown;
     let sent: Promise<unknown>;
     try {
-      const segments = segmentsOf(what, path, () => args[i++]);
+      const segments = segmentsOf(what, parts, () => args[i++]);
       if (input) {
         body = args[i++];
         if (body === undefined && input === "optional") body = {};
@@ -99,6 +100,7 @@ export function listFn<T, P = {}>(
   path: string,
   filters: readonly string[] = [],
 ): ListFn<T, P> {
+  const parts = path.split("/");
   const list = async (params?: ListParams & P): Promise<Page<T>> => {
     const p = requireObject(what, "params", params ?? {});
     const { limit, startingAfter } = p;
@@ -110,7 +112,7 @@ export function listFn<T, P = {}>(
       limit: limit as number | undefined,
       startingAfter: startingAfter as string | undefined,
     };
-    const segments = segmentsOf(what, path, (name) => p[name]);
+    const segments = segmentsOf(what, parts, (name) => p[name]);
     for (const name of filters) query[name] = p[name] as QueryValue;
     return await request<Page<T>>("GET", segments, {
       query,
