@@ -43,7 +43,7 @@ const plan: [string, () => Promise<Section>][] = [
   ["size", () => size(OUT, 13_000, 9_000)],
   [
     "overhead",
-    () => overhead({ requests: 2000, tokens: 20_000 }),
+    () => overhead({ requests: 4000, tokens: 20_000 }),
   ],
   ["pacing", () => pacing({ n: 200, burst: 20, perSecond: 40 }, SVG)],
   [

@@ -5,8 +5,11 @@
  * beside raw `fetch` doing the same mandatory work (a fresh jose token per
  * request, signed with a key imported once as a user who cares would, and a
  * 30 s timeout), the same raw `fetch` again (the noise floor), and raw
- * `fetch` with a fixed bearer header. The variants alternate request by
- * request in a shuffled order; throughput is 1 / the median latency. Also:
+ * `fetch` with a fixed bearer header. The variants alternate in blocks of
+ * `BLOCK` sequential requests, in a shuffled order; throughput is the
+ * block's size / the median block duration (a block's time includes the
+ * garbage collection its requests cause, which a single request's median
+ * would leave out). Also:
  * app tokens signed per second, ours beside `jsonwebtoken`.
  *
  * @module
@@ -27,6 +30,8 @@ export interface OverheadOptions {
 }
 
 const appId = "tBench";
+/** Sequential requests per block of a variant. */
+const BLOCK = 10;
 const secretKey = "sk_test_bench_0123456789abcdef";
 
 async function startServer(): Promise<
@@ -173,12 +178,12 @@ export async function overhead(options: OverheadOptions): Promise<Section> {
     joseAgain: number,
     fixed: number;
   try {
-    await interleave(variants, 200, 1); // warm-up
+    await interleave(variants, 20, BLOCK); // warm-up
     [bareClient, client, jose, joseAgain, fixed] = (await interleave(
       variants,
-      requests,
-      1,
-    )).map((d) => rate(d, 1)) as [number, number, number, number, number];
+      Math.ceil(requests / BLOCK),
+      BLOCK,
+    )).map((d) => rate(d, BLOCK)) as [number, number, number, number, number];
   } finally {
     await server.stop();
   }
@@ -257,7 +262,7 @@ export async function overhead(options: OverheadOptions): Promise<Section> {
     data: { ours: signOurs, jsonwebtoken: signJwt, joseBytes: signJose },
   }];
   const notes = [
-    `Overhead: a loopback Deno.serve server in a child process answers every GET with the same small JSON user. Client, retry and limiter off: createClient({ retry: false, limiter: false }), 30 s timeout, a fresh app token per request; bare.users.get("u1"). Client, defaults: createClient({ limiter: createLimiter({ burst: 1e9, perSecond: 1e9 }) }) (a limiter that never waits, so the limiter's bookkeeping is measured but not its pacing; the default limiter would pace after 600), default retry and 30 s timeout; talk.users.get("u1"). Raw + jose: the HMAC key imported once (crypto.subtle.importKey), then per request new SignJWT({ tokenType: "app" })…sign(key), fetch with AbortSignal.timeout(30_000), res.json(). Noise floor: the raw + jose variant again, in a function of its own. Fixed: fetch with a constant Authorization header, res.json(). ${requests} requests per variant, one request of each in a shuffled order (seeded) per cycle, after 200 warm-up cycles; throughput = 1 / median latency, which keeps the noise of a shared machine out.`,
+    `Overhead: a loopback Deno.serve server in a child process answers every GET with the same small JSON user. Client, retry and limiter off: createClient({ retry: false, limiter: false }), 30 s timeout, a fresh app token per request; bare.users.get("u1"). Client, defaults: createClient({ limiter: createLimiter({ burst: 1e9, perSecond: 1e9 }) }) (a limiter that never waits, so the limiter's bookkeeping is measured but not its pacing; the default limiter would pace after 600), default retry and 30 s timeout; talk.users.get("u1"). Raw + jose: the HMAC key imported once (crypto.subtle.importKey), then per request new SignJWT({ tokenType: "app" })…sign(key), fetch with AbortSignal.timeout(30_000), res.json(). Noise floor: the raw + jose variant again, in a function of its own. Fixed: fetch with a constant Authorization header, res.json(). ${requests} requests per variant in blocks of ${BLOCK} sequential requests, one block of each variant in a shuffled order (seeded) per cycle, after 20 warm-up cycles; throughput = ${BLOCK} / the median block duration (a block includes the garbage collection its requests cause; the median keeps a shared machine's stalls out).`,
     `Tokens: createAppToken({ appId, secretKey }) (awaited one at a time; the HMAC key is imported once per secret and cached) vs jwt.sign({ tokenType, iss, iat, exp }, secret, { algorithm: "HS256" }) (synchronous, node:crypto); jose's SignJWT signing from the secret's bytes (a key import per token) makes ${
       perSecond(signJose)
     }. ${tokens} tokens per variant in interleaved batches of ${batch}, after ${
