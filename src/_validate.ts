@@ -31,6 +31,21 @@ export function fail(
 }
 
 /**
+ * The argument named by an error that {@linkcode fail} threw, and its rule
+ * as `must be <rule>: current value is <value>`; undefined for any other
+ * error. The emulator's HTTP routes answer it as a 400's reason.
+ */
+export function failedArgument(
+  error: unknown,
+): { name: string; reason: string } | undefined {
+  if (!(error instanceof TypeError || error instanceof RangeError)) {
+    return undefined;
+  }
+  const found = /^Cannot .*? as '([^']+)' (must be [^]*)$/.exec(error.message);
+  return found ? { name: found[1]!, reason: found[2]! } : undefined;
+}
+
+/**
  * Throws a TypeError naming `name` unless `value` is a non-empty string
  * without a lone surrogate (see {@linkcode requireWellFormed}).
  */

@@ -1,5 +1,6 @@
 import { jwtVerify } from "jose";
 import type { Clock } from "../clock.ts";
+import { errorResponse } from "./_http.ts";
 
 function authFailure(code: string | undefined): string {
   switch (code) {
@@ -53,4 +54,31 @@ export function createAuthCheck(
       return authFailure((error as { code?: string }).code);
     }
   };
+}
+
+function decoded(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    return raw;
+  }
+}
+
+/**
+ * @internal The 401 for a request whose path names another app ID
+ * (`pathAppId`, as it appears in the path) or whose `Authorization` the
+ * check refuses; undefined when it may go on.
+ */
+export async function refuseAccess(
+  { appId, unauthorized }: { appId: string; unauthorized: AuthCheck },
+  req: Request,
+  pathAppId: string,
+): Promise<Response | undefined> {
+  if (decoded(pathAppId) !== appId) {
+    return errorResponse(401, {
+      appId: "this emulator does not serve that app ID",
+    });
+  }
+  const denied = await unauthorized(req.headers.get("authorization"));
+  return denied ? errorResponse(401, { authorization: denied }) : undefined;
 }

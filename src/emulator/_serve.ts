@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.ts";
-import type { AuthCheck } from "./_auth.ts";
+import { type AuthCheck, refuseAccess } from "./_auth.ts";
 import { contentType, readBody } from "./_body.ts";
 import { cutOff, type FaultOptions, type FaultQueue } from "./_faults.ts";
 import { serveFile } from "./_files.ts";
@@ -51,14 +51,6 @@ function count(stats: EmulatorStats, key: string): void {
   stats.byRoute[key] = (stats.byRoute[key] ?? 0) + 1;
 }
 
-function decoded(raw: string): string {
-  try {
-    return decodeURIComponent(raw);
-  } catch {
-    return raw;
-  }
-}
-
 /** The answer of an injected `status`, with its Retry-After. */
 function faultResponse(fault: FaultOptions & { status: number }): Response {
   return errorResponse(
@@ -75,17 +67,13 @@ function faultResponse(fault: FaultOptions & { status: number }): Response {
  * bad token uses up nothing (and leaves nothing behind).
  */
 async function refusal(
-  { appId, unauthorized, limit }: RequestDeps,
+  deps: RequestDeps,
   req: Request,
   pathAppId: string,
 ): Promise<Response | undefined> {
-  if (decoded(pathAppId) !== appId) {
-    return errorResponse(401, {
-      appId: "this emulator does not serve that app ID",
-    });
-  }
-  const denied = await unauthorized(req.headers.get("authorization"));
-  if (denied) return errorResponse(401, { authorization: denied });
+  const { appId, limit } = deps;
+  const denied = await refuseAccess(deps, req, pathAppId);
+  if (denied) return denied;
   // Read only when waiting: under Deno.serve, touching request.signal
   // costs a listener (and a warning) on every request.
   const retryAfter = await limit?.admit(appId, () => req.signal);

@@ -340,8 +340,12 @@ type Emit = <T extends WebhookEventType>(
   data: () => WebhookEventOf<T>["data"],
 ) => void;
 
-/** The conversation, and the participant as a stored user. */
-function lookup(
+/**
+ * @internal The conversation, and the participant as a stored user: a
+ * TypeError for an ID that is not a non-empty string, a RangeError for one
+ * that names nothing stored (the HTTP control routes answer it as a 404).
+ */
+export function lookup(
   store: Store,
   what: string,
   conversationId: unknown,

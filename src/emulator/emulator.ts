@@ -1,6 +1,7 @@
 import { Hono } from "hono";
 import type { Clock } from "../clock.ts";
 import { createAuthCheck } from "./_auth.ts";
+import { createControlHandler } from "./_control.ts";
 import { createFaultQueue, type FaultOptions } from "./_faults.ts";
 import { errorResponse } from "./_http.ts";
 import { type EmulatorOptions, resolveEmulatorOptions } from "./_options.ts";
@@ -132,26 +133,34 @@ function wholeMilliseconds(clock: Clock): Clock {
   };
 }
 
+/** `handle`'s answer, or a 500 for anything the emulator itself throws. */
+async function guarded(
+  handle: (req: Request) => Promise<Response>,
+  req: Request,
+): Promise<Response> {
+  try {
+    return await handle(req);
+  } catch (error) {
+    // An aborted request's caller is gone (emu.fetch already rejected).
+    if (!req.signal.aborted) console.error(error);
+    return errorResponse(500, { server: "the emulator failed" });
+  }
+}
+
 /**
- * The Hono app: every request counted, handled, and a 500 for anything the
- * emulator itself throws.
+ * The Hono app: the emulator's own `/_emulator/…` routes (not TalkJS
+ * requests, so not counted), then every other request counted and handled.
  */
 function createApp(
   serve: (req: Request) => Promise<Response>,
+  control: (req: Request) => Promise<Response>,
   stats: EmulatorStats,
 ): Hono {
   const app = new Hono();
+  app.all("/_emulator/*", (c) => guarded(control, c.req.raw));
   app.all("*", async (c) => {
-    const req = c.req.raw;
     stats.requests++;
-    let response: Response;
-    try {
-      response = await serve(req);
-    } catch (error) {
-      // An aborted request's caller is gone (emu.fetch already rejected).
-      if (!req.signal.aborted) console.error(error);
-      response = errorResponse(500, { server: "the emulator failed" });
-    }
+    const response = await guarded(serve, c.req.raw);
     if (response.status === 429) stats.rateLimited++;
     return response;
   });
@@ -257,17 +266,24 @@ export function createEmulator(options: EmulatorOptions = {}): Emulator {
     webhooks: events.emitter,
     batchGate: batchGate.take,
   });
+  const unauthorized = createAuthCheck({ appId, secretKey, clock });
   const app = createApp(
     createRequestHandler({
       appId,
       apiVersion: resolved.apiVersion,
       clock,
       router,
-      unauthorized: createAuthCheck({ appId, secretKey, clock }),
+      unauthorized,
       limit,
       faults,
       stats,
       files: store.files,
+    }),
+    createControlHandler({
+      appId,
+      unauthorized,
+      store,
+      simulate: events.simulate,
     }),
     stats,
   );
