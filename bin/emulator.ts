@@ -6,7 +6,9 @@
  * port. `--webhook-url` sends TalkJS's webhook events, signed with the secret
  * key, to your endpoint (e.g. `http://127.0.0.1:3000/talkjs/events`), logging
  * each delivery. Environment: `PORT`, `EMULATOR_APP_ID`,
- * `EMULATOR_SECRET_KEY`, `EMULATOR_WEBHOOK_URL`. `--help` says it all.
+ * `EMULATOR_SECRET_KEY`, `EMULATOR_WEBHOOK_URL`. `POST
+ * /_emulator/{appId}/simulate/read` and `…/simulate/notification` run
+ * `emu.simulate` (a user reads, or is notified). `--help` says it all.
  *
  * It prints its key, so it never reads `TALKJS_SECRET_KEY` (the variable of a
  * real app, the demo's) and refuses a live key (`sk_live_…`) from anywhere.
@@ -35,6 +37,16 @@ Options:
   --webhook-url URL send TalkJS's webhook events, signed with the secret key,
                     to URL (or EMULATOR_WEBHOOK_URL), logging each delivery
   -h, --help        this help
+
+What users do in the chat UI and email, with the webhook events TalkJS
+sends for it (emu.simulate over HTTP; the emulator's own routes, outside
+/v1: the API's auth, no rate limit; a JSON body):
+  POST /_emulator/{appId}/simulate/read
+       {"conversationId": "c1", "userId": "bob"}  -> {"messageIds": [...]}
+  POST /_emulator/{appId}/simulate/notification
+       {"conversationId": "c1", "userId": "bob",
+        "events": ["notification.triggered", ...], "url": "..."}
+                                                  -> {"notificationId": "ntf_..."}
 
 Rate limit, per app: TalkJS's. A burst of 500 requests, 100 more held in a
 queue until capacity refills, then 9 requests/s; beyond that, a 429 with
@@ -171,6 +183,9 @@ if (import.meta.main) {
           ? "off (--webhook-url URL sends TalkJS's events to your endpoint)"
           : `POST ${webhookUrl}, signed with the secret key`
       }
+  simulate:   POST ${base}/_emulator/${emu.appId}/simulate/read
+              POST ${base}/_emulator/${emu.appId}/simulate/notification
+              (a user reads, or is notified: see --help)
   rate limit: ${rateLimit ? RATE_LIMIT : "none (--no-rate-limit)"}
   options:    deno task emulator --help
 

@@ -14,7 +14,11 @@ import { isApiVersion } from "./_versions.ts";
  * secret key.
  */
 export interface EmulatorStats {
-  /** Every HTTP request received (operations inside a `/batch` are not counted). */
+  /**
+   * Every HTTP request received (operations inside a `/batch` are not
+   * counted, nor the emulator's own `/_emulator/…` routes: they are no
+   * TalkJS requests).
+   */
   requests: number;
   /** Every 429 answered: rate limit, `/batch` limit, or an injected 429. */
   rateLimited: number;

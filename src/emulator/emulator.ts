@@ -119,7 +119,11 @@ export interface Emulator {
   presence: EmulatorPresence;
   /** The webhook events sent, and `flush()` to wait for them. */
   webhooks: EmulatorWebhooks;
-  /** User actions no REST call makes (reading, notifications), with their webhook events. */
+  /**
+   * User actions no REST call makes (reading, notifications), with their
+   * webhook events; over HTTP, `POST /_emulator/{appId}/simulate/read` and
+   * `…/simulate/notification`.
+   */
   simulate: EmulatorSimulate;
   /** Clears data, stats, faults, rate-limit state and webhook deliveries (queued events are dropped). */
   reset(): void;
@@ -207,6 +211,14 @@ function clearStats(stats: EmulatorStats): void {
  * Served on a port, it holds up to abuse: a request for another app ID or
  * without a valid token is a 401 that costs no rate-limit budget and leaves
  * no state behind, and a body over 5 MB is a 413, read no further.
+ *
+ * Its own routes, outside TalkJS's `/v1`, run `emu.simulate` for other
+ * processes: `POST /_emulator/{appId}/simulate/read` with JSON
+ * `{ conversationId, userId }` answers `{ messageIds }`, and
+ * `POST /_emulator/{appId}/simulate/notification` with
+ * `{ conversationId, userId, events?, url? }` answers `{ notificationId }`.
+ * They take the API's auth, but no rate-limit budget, and `emu.stats` does
+ * not count them; a 400 names the bad field, a 404 what is not stored.
  *
  * @param options App ID, secret key, rate limit, clock and seed.
  * @returns The emulator.
