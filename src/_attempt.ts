@@ -104,6 +104,14 @@ function armTimeout(
   return () => timer.abort("settled");
 }
 
+/** A fresh app token, or the key itself for `auth: "secret-key"`. */
+function tokenFor(config: AttemptConfig): Promise<string> | string {
+  const { appId, secretKey, clock, tokenTtlSeconds } = config;
+  return config.auth === "token"
+    ? signJwt(appId, secretKey, clock.now(), tokenTtlSeconds)
+    : secretKey;
+}
+
 /** The error for an answer other than 200, after penalizing the limiter on a 429. */
 function apiError(
   config: AttemptConfig,
@@ -183,15 +191,7 @@ export async function attempt(
   const { clock, secretKey, timeoutMs, emit } = config;
   const { method, path, body, signal } = call;
   signal?.throwIfAborted();
-  // A fresh app token, or the key itself for `auth: "secret-key"`.
-  const token = config.auth === "token"
-    ? await signJwt(
-      config.appId,
-      secretKey,
-      clock.now(),
-      config.tokenTtlSeconds,
-    )
-    : secretKey;
+  const token = await tokenFor(config);
   const secrets = [secretKey, token];
   // The fetch's signal: aborted by the caller's signal or the timeout.
   const controller = new AbortController();

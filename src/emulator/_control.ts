@@ -57,57 +57,53 @@ function asHttpError<T>(fn: () => T, rangeStatus: number): T {
 }
 
 /**
- * The body's IDs, checked by simulate's own lookup first, so that what it
- * does not find is a 404 and anything it refuses later a 400.
+ * The body, checked against `schema`, and its IDs, checked by simulate's own
+ * lookup first, so that what it does not find is a 404 and anything it
+ * refuses later a 400.
  */
-function participantIds(
+function checkedBody(
   { store }: ControlDeps,
   what: string,
-  input: Record<string, unknown>,
-): { conversationId: string; userId: string } {
-  const { conversationId, userId } = input as {
-    conversationId: string;
-    userId: string;
-  };
-  asHttpError(() => lookup(store, what, conversationId, userId), 404);
-  return { conversationId, userId };
+  schema: Record<string, Check>,
+  body: unknown,
+): Record<string, unknown> & { conversationId: string; userId: string } {
+  const input = validBody(body, schema, { required: REQUIRED }) as
+    & Record<string, unknown>
+    & { conversationId: string; userId: string };
+  asHttpError(
+    () => lookup(store, what, input.conversationId, input.userId),
+    404,
+  );
+  return input;
 }
 
 /** `POST /_emulator/{appId}/simulate/read`: the message IDs read. */
 function simulateRead(deps: ControlDeps, body: unknown): unknown {
-  const input = validBody(body, READ_SCHEMA, { required: REQUIRED });
-  const { conversationId, userId } = participantIds(
+  const { conversationId, userId } = checkedBody(
     deps,
     "simulate a read",
-    input,
+    READ_SCHEMA,
+    body,
   );
-  return {
-    messageIds: asHttpError(
-      () => deps.simulate.read(conversationId, userId),
-      400,
-    ),
-  };
+  const read = () => deps.simulate.read(conversationId, userId);
+  return { messageIds: asHttpError(read, 400) };
 }
 
 /** `POST /_emulator/{appId}/simulate/notification`: the notification's ID. */
 function simulateNotification(deps: ControlDeps, body: unknown): unknown {
-  const input = validBody(body, NOTIFICATION_SCHEMA, { required: REQUIRED });
-  const { conversationId, userId } = participantIds(
+  const { conversationId, userId, events, url } = checkedBody(
     deps,
     "simulate a notification",
-    input,
-  );
-  const { events, url } = input as SimulateNotificationOptions;
+    NOTIFICATION_SCHEMA,
+    body,
+  ) as SimulateNotificationOptions & { conversationId: string; userId: string };
   const options: SimulateNotificationOptions = {
     ...(events === undefined ? {} : { events }),
     ...(url === undefined ? {} : { url }),
   };
-  return {
-    notificationId: asHttpError(
-      () => deps.simulate.notification(conversationId, userId, options),
-      400,
-    ),
-  };
+  const notify = () =>
+    deps.simulate.notification(conversationId, userId, options);
+  return { notificationId: asHttpError(notify, 400) };
 }
 
 const ACTIONS: Record<string, Action> = {
