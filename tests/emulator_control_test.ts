@@ -379,6 +379,29 @@ Deno.test("POST /_emulator/{appId}/simulate/* takes no rate-limit budget, no inj
   assert.equal(free.stats.byRoute["POST (no route)"], 1);
 });
 
+Deno.test("Only paths that start with /_emulator/ as sent skip emu.stats: /_emulator and a percent-encoded /%5Femulator/ are counted as before, (no route)", async () => {
+  const emu = createEmulator({ rateLimit: false });
+  const auth = {
+    authorization: `Bearer ${SECRET}`,
+    "content-type": "application/json",
+  };
+  const body = JSON.stringify({ conversationId: "c1", userId: "bob" });
+  for (const path of ["/%5Femulator/tEmulator/simulate/read", "/_emulator"]) {
+    const res = await emu.fetch(`${emu.baseUrl}${path}`, {
+      method: "POST",
+      headers: auth,
+      body,
+    });
+    assert.equal(res.status, 404, path);
+    assert.match(
+      (await res.json()).reasons.path,
+      /every path starts with \/v1/,
+    );
+  }
+  assert.equal(emu.stats.requests, 2);
+  assert.equal(emu.stats.byRoute["POST (no route)"], 2);
+});
+
 Deno.test("bin/emulator.ts serves the simulate routes: their events reach another process's endpoint, signed", async () => {
   const { app, received } = userApp();
   const server = Deno.serve(

@@ -154,6 +154,8 @@ async function guarded(
 /**
  * The Hono app: the emulator's own `/_emulator/…` routes (not TalkJS
  * requests, so not counted), then every other request counted and handled.
+ * Told apart by the path as sent: Hono's router also matches a decoded one
+ * (`/%5Femulator/…`) and `/_emulator` itself, which go on to the API.
  */
 function createApp(
   serve: (req: Request) => Promise<Response>,
@@ -161,7 +163,12 @@ function createApp(
   stats: EmulatorStats,
 ): Hono {
   const app = new Hono();
-  app.all("/_emulator/*", (c) => guarded(control, c.req.raw));
+  app.all("/_emulator/*", async (c, next) => {
+    if (new URL(c.req.url).pathname.startsWith("/_emulator/")) {
+      return await guarded(control, c.req.raw);
+    }
+    await next();
+  });
   app.all("*", async (c) => {
     stats.requests++;
     const response = await guarded(serve, c.req.raw);
