@@ -41,7 +41,10 @@ export function failedArgument(
   if (!(error instanceof TypeError || error instanceof RangeError)) {
     return undefined;
   }
-  const found = /^Cannot .*? as '([^']+)' (must be [^]*)$/.exec(error.message);
+  // [^] and a lazy name: `what` may hold a line break, a name a quote.
+  const found = /^Cannot [^]*? as '([^]+?)' (must be [^]*)$/.exec(
+    error.message,
+  );
   return found ? { name: found[1]!, reason: found[2]! } : undefined;
 }
 

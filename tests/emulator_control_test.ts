@@ -13,6 +13,7 @@ import {
   createManualClock,
   type Emulator,
 } from "../testing.ts";
+import { fail, failedArgument } from "../src/_validate.ts";
 import { startServed } from "./_served.ts";
 import { until } from "./_until.ts";
 
@@ -507,4 +508,27 @@ Deno.test("bin/emulator.ts --help lists the simulate routes and their bodies", a
   assert.match(help, /POST \/_emulator\/\{appId\}\/simulate\/read\n/);
   assert.match(help, /POST \/_emulator\/\{appId\}\/simulate\/notification\n/);
   assert.match(help, /"events": \["notification\.triggered"/);
+});
+
+Deno.test("failedArgument() reads fail()'s message whatever its name or what hold: a quote, a line break", () => {
+  const read = (what: string, name: string, value: unknown) => {
+    try {
+      fail(what, name, "a string", value, RangeError);
+    } catch (error) {
+      return failedArgument(error);
+    }
+  };
+  assert.deepEqual(read("send", "query.it's", 1), {
+    name: "query.it's",
+    reason: "must be a string: current value is 1",
+  });
+  assert.deepEqual(read("send\nto", "x", "a\nb"), {
+    name: "x",
+    reason: 'must be a string: current value is "a\\nb"',
+  });
+  assert.equal(failedArgument(new TypeError("Cannot read 'x'")), undefined);
+  assert.equal(
+    failedArgument(new Error("Cannot x as 'y' must be z")),
+    undefined,
+  );
 });
