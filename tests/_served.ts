@@ -81,18 +81,21 @@ export async function startServed(
   };
 }
 
+/** The `deno run` arguments of `deno task emulator` with `flags`. */
+export function emulatorArgs(...flags: string[]): string[] {
+  return [
+    "run",
+    "--allow-net",
+    "--allow-env",
+    new URL("../bin/emulator.ts", import.meta.url).pathname,
+    ...flags,
+  ];
+}
+
 /** `deno task emulator --port 0`: resolves with its base URL. */
 export function startEmulator(...flags: string[]): Promise<Served> {
   return startServed(
-    [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      new URL("../bin/emulator.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      ...flags,
-    ],
+    emulatorArgs("--port", "0", ...flags),
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
   );
 }

@@ -14,7 +14,7 @@ import {
   type Emulator,
 } from "../testing.ts";
 import { fail, failedArgument } from "../src/_validate.ts";
-import { startServed } from "./_served.ts";
+import { emulatorArgs, startServed } from "./_served.ts";
 import { until } from "./_until.ts";
 
 const SECRET = "sk_test_emulator";
@@ -411,16 +411,12 @@ Deno.test("bin/emulator.ts serves the simulate routes: their events reach anothe
   );
   try {
     await using bin = await startServed(
-      [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        new URL("../bin/emulator.ts", import.meta.url).pathname,
+      emulatorArgs(
         "--port",
         "0",
         "--webhook-url",
         `http://127.0.0.1:${server.addr.port}/talkjs/events`,
-      ],
+      ),
       // The whole banner, down to the simulate routes.
       /listening on (http:\/\/127\.0\.0\.1:\d+)[^]*simulate\/notification\n/,
     );
@@ -492,13 +488,7 @@ Deno.test("bin/emulator.ts serves the simulate routes: their events reach anothe
 
 Deno.test("bin/emulator.ts --help lists the simulate routes and their bodies", async () => {
   const { code, stdout } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      new URL("../bin/emulator.ts", import.meta.url).pathname,
-      "--help",
-    ],
+    args: emulatorArgs("--help"),
     stdin: "null",
     stdout: "piped",
     stderr: "piped",

@@ -10,6 +10,7 @@ import {
 } from "../testing.ts";
 import { createManualClock } from "../src/manual_clock.ts";
 import { until } from "./_until.ts";
+import { emulatorArgs } from "./_served.ts";
 
 interface Answer {
   status: number;
@@ -1868,15 +1869,7 @@ Deno.test("createEmulator() seeds 2,000 users and 10,000 messages quickly", asyn
 /** Starts bin/emulator.ts; resolves with its banner and base URL once it listens. */
 function startBin(args: string[], env: Record<string, string> = {}) {
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      new URL("../bin/emulator.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      ...args,
-    ],
+    args: emulatorArgs("--port", "0", ...args),
     env,
     stdout: "piped",
     stderr: "piped",
@@ -2109,13 +2102,7 @@ Deno.test("bin/emulator.ts --help prints usage and exits 0; a bad flag is one li
   using busy = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const run = async (...args: string[]) => {
     const { code, stdout, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        new URL("../bin/emulator.ts", import.meta.url).pathname,
-        ...args,
-      ],
+      args: emulatorArgs(...args),
       stdout: "piped",
       stderr: "piped",
       signal: AbortSignal.timeout(20_000),

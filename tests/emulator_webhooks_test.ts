@@ -15,6 +15,7 @@ import {
 } from "../testing.ts";
 import { captureConsole } from "./_console.ts";
 import { until } from "./_until.ts";
+import { emulatorArgs } from "./_served.ts";
 
 const SECRET = "sk_test_emulator";
 
@@ -822,16 +823,7 @@ Deno.test("bin/emulator.ts --webhook-url posts signed events to another process'
   );
   const hook = `http://127.0.0.1:${server.addr.port}/talkjs/events`;
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-net",
-      "--allow-env",
-      new URL("../bin/emulator.ts", import.meta.url).pathname,
-      "--port",
-      "0",
-      "--webhook-url",
-      hook,
-    ],
+    args: emulatorArgs("--port", "0", "--webhook-url", hook),
     stdout: "piped",
     stderr: "piped",
   }).spawn();
@@ -889,15 +881,7 @@ Deno.test("bin/emulator.ts refuses a webhook URL that is not http(s), naming it"
     ] as [string[], Record<string, string>][]
   ) {
     const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-net",
-        "--allow-env",
-        new URL("../bin/emulator.ts", import.meta.url).pathname,
-        "--port",
-        "0",
-        ...args,
-      ],
+      args: emulatorArgs("--port", "0", ...args),
       env,
       stdout: "null",
       stderr: "piped",
