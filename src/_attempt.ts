@@ -161,7 +161,8 @@ function parseAnswer(call: Call, text: string, secrets: string[]): unknown {
   const unexpected = (expected: string, body: string) =>
     new TalkJsApiError({ status: 200, method, path, body, expected });
   let body: unknown = {};
-  if (text.trim() !== "" || method === "GET") {
+  // A GET's answer is always parsed: no need to look for an empty one.
+  if (method === "GET" || text.trim() !== "") {
     try {
       body = JSON.parse(text);
     } catch {
