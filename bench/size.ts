@@ -101,6 +101,18 @@ export async function size(
     noWebhooksEntry,
     `${outDir}/core.no-webhooks.min.js`,
   );
+  // The floor of any entry that offers the client: createClient with its
+  // resources, retries, limiter and errors, and nothing else of the core.
+  const clientEntry = `${outDir}/_client_only.ts`;
+  await Deno.writeTextFile(
+    clientEntry,
+    `export { createClient } from "${toRoot}/src/client.ts";\n`,
+  );
+  const clientOnly = await bundle(
+    clientEntry,
+    `${outDir}/client-only.own.min.js`,
+    ["jose"],
+  );
   const honoEntry = await bundle("hono.ts", `${outDir}/hono.min.js`);
   const testingEntry = await bundle("testing.ts", `${outDir}/testing.min.js`);
 
@@ -153,6 +165,15 @@ export async function size(
     target: "—",
     met: null,
     data: strip(noWebhooks),
+  }, {
+    benchmark:
+      "size: createClient alone, our code (--external jose): the floor of any core with the client",
+    ours: `${bytes(clientOnly.gzipped)} (${kb(clientOnly.minified)} min)`,
+    comparison: `our code ${bytes(own.gzipped)}`,
+    ratio: ratio(clientOnly.gzipped, ownLimit) + " × target",
+    target: "—",
+    met: null,
+    data: strip(clientOnly),
   }, {
     benchmark: "size: hono absent from the core entry",
     ours: honoFree
