@@ -6,6 +6,11 @@
  * line through as it comes except those dots, which it writes 80 to a row,
  * and exits with `deno test`'s code. Arguments are passed on to `deno test`.
  *
+ * A watchdog bounds the run: a test that hangs would otherwise hold CI until
+ * its own limit, with nothing in the log. After `TALKJS_TEST_TIMEOUT_MS`
+ * (default 20 minutes; the suite takes a few) it stops `deno test`, says so,
+ * and exits with 1.
+ *
  * ```sh
  * npx -y deno@2.9.6 task test                        # the whole suite
  * npx -y deno@2.9.6 task test tests/limiter_test.ts  # some files
@@ -23,6 +28,7 @@ const PERMISSIONS = [
   "--unstable-kv",
 ];
 const ROW = 80;
+const DEFAULT_TIMEOUT_MS = 20 * 60_000;
 // A test's dot: `.` passed, `!` failed, `,` ignored, in colour escapes (ESC).
 // deno-lint-ignore no-control-regex
 const DOT = /^(?:\x1b\[[0-9;]*m)*[.!,](?:\x1b\[[0-9;]*m)*$/;
@@ -65,6 +71,17 @@ async function* linesOf(
 // Only when run: `deno test` imports every file it finds, and a runner that
 // started itself again would never end.
 if (import.meta.main) {
+  const timeoutMs = Number(
+    Deno.env.get("TALKJS_TEST_TIMEOUT_MS") ?? DEFAULT_TIMEOUT_MS,
+  );
+  if (!(timeoutMs > 0 && timeoutMs <= 0x7fffffff)) {
+    console.error(
+      `TALKJS_TEST_TIMEOUT_MS must be a number of milliseconds from 1 to 2147483647: it is ${
+        JSON.stringify(Deno.env.get("TALKJS_TEST_TIMEOUT_MS"))
+      }`,
+    );
+    Deno.exit(2);
+  }
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "test",
@@ -78,11 +95,22 @@ if (import.meta.main) {
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  // Ends the run itself: a process the hung test started may hold the
+  // output open after deno test is gone.
+  const watchdog = setTimeout(() => {
+    child.kill("SIGKILL");
+    console.error(
+      `\ndeno test did not finish within ${timeoutMs} ms and was stopped: a test hangs (run the file with --reporter=pretty to see which)`,
+    );
+    Deno.exit(1);
+  }, timeoutMs);
   const out = Deno.stdout.writable.getWriter();
   const encoder = new TextEncoder();
   for await (const text of joinDots(linesOf(child.stdout))) {
     await out.write(encoder.encode(text));
   }
   await out.close();
-  Deno.exit((await child.status).code);
+  const { code } = await child.status;
+  clearTimeout(watchdog);
+  Deno.exit(code);
 }

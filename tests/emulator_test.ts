@@ -1877,6 +1877,10 @@ function startBin(args: string[], env: Record<string, string> = {}) {
   const stderr = new Response(child.stderr).text();
   const reader = child.stdout.pipeThrough(new TextDecoderStream())
     .getReader();
+  // Bounded: a child that neither listens nor exits within 30 s is killed,
+  // which ends its output (and `listening`, without a base URL).
+  const hung = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  child.status.finally(() => clearTimeout(hung));
   const listening = (async () => {
     let out = "";
     for (;;) {
@@ -1884,7 +1888,10 @@ function startBin(args: string[], env: Record<string, string> = {}) {
       if (done) return { out, base: undefined };
       out += value;
       const base = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1];
-      if (base) return { out, base };
+      if (base) {
+        clearTimeout(hung);
+        return { out, base };
+      }
     }
   })();
   return {
