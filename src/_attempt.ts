@@ -171,10 +171,9 @@ function parseAnswer(call: Call, text: string, secrets: string[]): unknown {
   }
   const expected = expect?.(body);
   if (expected === undefined) return body;
-  throw unexpected(
-    expected,
-    redact(`expected ${expected}, got ${show(body)}`, secrets),
-  );
+  // Redacted before show() shortens it: a key cut in two would get past.
+  const shown = show(typeof body === "string" ? redact(body, secrets) : body);
+  throw unexpected(expected, `expected ${expected}, got ${shown}`);
 }
 
 /**
@@ -240,10 +239,16 @@ export async function attempt(
     }
     return parseAnswer(call, text, secrets);
   } catch (error) {
-    // An answer's error holds its body: the status says enough, but for a
-    // 200 that is not what the endpoint answers.
-    if (answer.status === undefined || answer.status === 200) {
-      answer.error = error;
+    // An answer's status says enough, but for a 200 that is not what the
+    // endpoint answers: its error, without the body (hooks log, and no
+    // body goes into a log).
+    if (answer.status === undefined) answer.error = error;
+    if (answer.status === 200) {
+      const copy = Object.create(
+        TalkJsApiError.prototype,
+        Object.getOwnPropertyDescriptors(error),
+      );
+      answer.error = Object.assign(copy, { body: undefined });
     }
     throw error;
   } finally {

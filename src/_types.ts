@@ -135,7 +135,7 @@ export interface ResponseInfo {
    * Why an attempt without an answer failed: a `TalkJsNetworkError`, a
    * `TalkJsTimeoutError`, or the caller's abort reason; with status 200, the
    * `TALKJS_UNEXPECTED_ANSWER` error of an answer that is not JSON or not
-   * what the endpoint answers.
+   * what the endpoint answers, without its `body` (no event holds a body).
    */
   error?: unknown;
   /** Milliseconds from sending to the end of the answer's body (or the failure). */

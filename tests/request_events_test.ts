@@ -137,7 +137,39 @@ Deno.test("onResponse: a 200 that is not what the endpoint answers has its statu
   assert.equal(events.responses.length, 1);
   // A metrics hook must not count it as a success.
   assert.equal(events.responses[0]?.status, 200);
-  assert.equal(events.responses[0]?.error, failed);
+  const seen = events.responses[0]?.error as TalkJsApiError;
+  assert.ok(seen instanceof TalkJsApiError);
+  assert.deepEqual(
+    [seen.code, seen.message, seen.status, seen.path],
+    [failed.code, failed.message, failed.status, failed.path],
+  );
+});
+
+Deno.test("onResponse: the error of a 200 that is not what the endpoint answers holds no body", async () => {
+  await using server = startFakeServer();
+  const events = recorder();
+  const talk = client(server.url, { retry: false, ...events.hooks });
+  const answers = [
+    () => new Response("<html>RESPONSE-BODY-MARKER</html>", { status: 200 }),
+    () => json("RESPONSE-BODY-MARKER"),
+    () => json({ data: "RESPONSE-BODY-MARKER" }),
+  ];
+  for (const answer of answers) {
+    server.setDefault(answer);
+    const failed = await talk.users.get("u1").catch((error) => error);
+    // The caller's error keeps the body; the hook's does not.
+    assert.match(JSON.stringify(failed.body), /RESPONSE-BODY-MARKER|object/);
+  }
+  assert.equal(events.responses.length, 3);
+  for (const event of events.responses) {
+    assert.equal(
+      (event.error as TalkJsApiError).code,
+      "TALKJS_UNEXPECTED_ANSWER",
+    );
+    const dump = JSON.stringify(event) +
+      Deno.inspect(event, { showHidden: true, depth: 10, getters: true });
+    assert.ok(!dump.includes("RESPONSE-BODY-MARKER"), dump);
+  }
 });
 
 Deno.test("onRequest: queuedMs is the time an attempt waited in the limiter", async () => {

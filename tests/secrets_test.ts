@@ -121,6 +121,54 @@ Deno.test("servers that echo the token or the key back leak nothing into errors,
   assert.deepEqual(findLeaks(sink, [SECRET]), []);
 });
 
+Deno.test("a 200 whose JSON string echoes the key or token where a message cuts it short leaks no part of either", async () => {
+  await using server = withNoDelay(startFakeServer);
+  const seen: unknown[] = [];
+  const tokens: string[] = [];
+  // Every 12 characters in a row of a secret: a part long enough to matter.
+  const parts = (secret: string) =>
+    Array.from(
+      { length: secret.length - 11 },
+      (_, i) => secret.slice(i, i + 12),
+    );
+  for (const auth of ["token", "secret-key"] as const) {
+    const talk = createClient({
+      appId: APP,
+      secretKey: SECRET,
+      baseUrl: server.url,
+      auth,
+      limiter: false,
+      retry: false,
+      onResponse: (info) => void seen.push(info),
+    });
+    // The echo starts at every offset around show()'s 57-character cut.
+    for (let pad = 0; pad <= 60; pad += 3) {
+      for (const echoKey of [true, false]) {
+        server.setDefault((r) => {
+          const token = (r.headers.get("authorization") ?? "").slice(7);
+          tokens.push(token);
+          return json("x".repeat(pad) + (echoKey ? SECRET : token), 200);
+        });
+        const error = await talk.users.get("u1").then(
+          () => assert.fail("a string is not a user"),
+          (e) => e,
+        );
+        assert.equal(error.code, "TALKJS_UNEXPECTED_ANSWER");
+        seen.push(error, error.toJSON());
+      }
+    }
+  }
+  const text = seen.map((item) => Deno.inspect(item, { depth: 10 })).join("\n");
+  const signatures = tokens.filter((t) => t !== SECRET).map((t) =>
+    t.split(".")[2]!
+  );
+  for (const secret of [SECRET, ...signatures]) {
+    for (const part of parts(secret)) {
+      assert.ok(!text.includes(part), `a part of a secret leaked: ${part}`);
+    }
+  }
+});
+
 Deno.test("a fetch wrapper's error that keeps the request's headers leaves no token or key in cause", async () => {
   // As ofetch's FetchError: the request's options, headers and all, on the error.
   class FetchError extends Error {
