@@ -130,6 +130,15 @@ export function resolveSharedOptions(
   if (retry !== false && (typeof retry !== "object" || !retry)) {
     fail(what, "retry", "an object or false", retry);
   }
+  // Not silently dropped: a call's retries stop with that call's signal.
+  if (retry && (retry as { signal?: unknown }).signal !== undefined) {
+    fail(
+      what,
+      "retry.signal",
+      "undefined (each call takes a signal of its own)",
+      (retry as { signal?: unknown }).signal,
+    );
+  }
   if (
     apiVersion !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(apiVersion))
   ) {

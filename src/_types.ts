@@ -86,7 +86,7 @@ export interface ClientOptions {
    * idempotent.
    * @default {{}}
    */
-  retry?: RetryOptions | false;
+  retry?: Omit<RetryOptions, "signal"> | false;
   /**
    * Paces requests to TalkJS's rate limit, or `false` for no pacing.
    * @default {createLimiter()}
