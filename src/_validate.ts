@@ -8,6 +8,8 @@ export function show(value: unknown): string {
   if (typeof value === "bigint") return `${value}n`;
   if (typeof value === "function") return "a function";
   if (Array.isArray(value)) return "an array";
+  if (value instanceof Map) return "a Map";
+  if (value instanceof Set) return "a Set";
   if (value !== null && typeof value === "object") return "an object";
   return String(value);
 }
@@ -80,13 +82,18 @@ export function requireWellFormed(
   return value;
 }
 
-/** Throws a TypeError naming `name` unless `value` is a plain object (not an array, not null). */
+/** Throws a TypeError naming `name` unless `value` is an object of fields (not an array, Map, Set or null). */
 export function requireObject(
   what: string,
   name: string,
   value: unknown,
 ): Record<string, unknown> {
-  if (typeof value !== "object" || !value || Array.isArray(value)) {
+  // A Map or Set has no entries Object.entries() or JSON would see: a
+  // putMany() of one would send nothing, a put() an empty object.
+  if (
+    typeof value !== "object" || !value || Array.isArray(value) ||
+    value instanceof Map || value instanceof Set
+  ) {
     fail(what, name, "an object", value);
   }
   return value as Record<string, unknown>;
