@@ -94,7 +94,7 @@ const METHODS: ReadonlySet<string> = new Set([
   "DELETE",
 ]);
 
-function toJson(what: string, body: unknown): string {
+function toJson(what: string, body: unknown, name = "body"): string {
   let text: string | undefined;
   let cause: unknown;
   try {
@@ -104,7 +104,7 @@ function toJson(what: string, body: unknown): string {
   }
   if (text === undefined) {
     throw new TypeError(
-      `Cannot ${what} as 'body' is not JSON-serializable: ${
+      `Cannot ${what} as '${name}' is not JSON-serializable: ${
         cause ? (cause as Error).message : `current value is ${show(body)}`
       }`,
       cause ? { cause } : undefined,
@@ -274,7 +274,7 @@ function checkOperations(operations: readonly BatchOperation[]): void {
     if (typeof path !== "string" || path[0] !== "/") {
       fail(what, name + "[2]", `a path starting with "/"`, path);
     }
-    if (op.length > 3) toJson(`${what} (${name})`, payload);
+    if (op.length > 3) toJson(what, payload, name + "[3]");
     if (op.length > 4 && (typeof options !== "object" || !options)) {
       fail(what, name + "[4]", "an options object", options);
     }

@@ -296,6 +296,12 @@ test("createClient() checks its retry options once, when the client is created",
       /'retry\.jitter'/,
     ],
     [
+      "signal (a call's retries stop with the call's own signal)",
+      withRetryOptions({ signal: new AbortController().signal }),
+      TypeError,
+      /'retry\.signal' must be undefined \(each call takes a signal of its own\)/,
+    ],
+    [
       "onRetry 5",
       withRetryOptions({ onRetry: 5 }),
       TypeError,
@@ -487,6 +493,18 @@ test("users.* refuse wrong types, empty IDs, . and .., bad limits before sending
       () => talk.users.putMany([] as never),
       TypeError,
       /'usersById'/,
+    ],
+    [
+      "putMany(a Map), which would send nothing",
+      () => talk.users.putMany(new Map([["a", { name: "A" }]]) as never),
+      TypeError,
+      /'usersById' must be an object: current value is a Map/,
+    ],
+    [
+      "put(id, a Map), which would send {}",
+      () => talk.users.put("u", new Map([["name", "A"]]) as never),
+      TypeError,
+      /'input' must be an object: current value is a Map/,
     ],
     [
       "putMany({'': …})",

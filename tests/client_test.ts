@@ -952,6 +952,13 @@ Deno.test("batch() sends TalkJS's five-element operations as given, and refuses 
     talk.batch([[1, "GET", "/users", {}, "2021-02-09"]] as never),
     /operations\[0\]\[4\]/,
   );
+  // Options without a payload: the payload's place is named ({} for none).
+  await assert.rejects(
+    talk.batch([
+      [1, "GET", "/users", undefined, { api_version: "2021-02-09" }],
+    ] as never),
+    /Cannot run a batch as 'operations\[0\]\[3\]' is not JSON-serializable: current value is undefined/,
+  );
   assert.equal(server.requests.length, 1);
 });
 
