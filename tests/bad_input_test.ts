@@ -864,7 +864,7 @@ test("messages.* and batch() refuse wrong types, empty lists and bad timestamps 
       "batch(cyclic payload)",
       () => talk.batch([[1, "PUT", "/users/u", cyclic]] as never),
       TypeError,
-      /'body'/,
+      /'operations\[0\]\[3\]' is not JSON-serializable/,
     ],
     [
       "send(c, no text, no attachmentToken)",
