@@ -621,6 +621,37 @@ Deno.test("createEmulator() follows TalkJS-REST-Version: before 2021-02-09 conve
   ]);
 });
 
+Deno.test("createEmulator() refuses a TalkJS-REST-Version or api_version that is no real date (2099-99-99, 2023-02-30) with a 400 naming it", async () => {
+  const h = setup();
+  for (const version of ["2099-99-99", "2023-02-30", "2021-13-01"]) {
+    const direct = await h.call("GET", "/users", undefined, {
+      "TalkJS-REST-Version": version,
+    });
+    assert.equal(direct.status, 400, version);
+    assert.deepEqual(Object.keys(direct.body.reasons), [
+      "TalkJS-REST-Version",
+    ]);
+    const batch = await h.call("POST", "/batch", [
+      [1, "PUT", "/users/alice", { name: "A" }],
+      [2, "GET", "/users", {}, { api_version: version }],
+    ]);
+    assert.equal(batch.status, 400, version);
+    assert.deepEqual(Object.keys(batch.body.reasons), ["[1]"]);
+    assert.throws(
+      () => createEmulator({ apiVersion: version }),
+      /'apiVersion'/,
+    );
+  }
+  assert.equal(h.emu.store.user("alice"), undefined, "no operation ran");
+  // A real day, leap day included, is taken.
+  for (const version of ["2024-02-29", "2099-12-31"]) {
+    const ok = await h.call("GET", "/users", undefined, {
+      "TalkJS-REST-Version": version,
+    });
+    assert.equal(ok.status, 200, version);
+  }
+});
+
 Deno.test("createEmulator() orders conversations by last activity even within one millisecond", async () => {
   const h = setup({ clock: createManualClock(0) });
   for (const id of ["a", "b", "c"]) {

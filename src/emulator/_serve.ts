@@ -107,7 +107,7 @@ async function handle(
     // TalkJS does not say what it answers; the emulator is strict.
     return errorResponse(400, {
       "TalkJS-REST-Version":
-        `must be a date like "2021-02-09" (the emulator's rule): current value is ${
+        `must be a date like "2021-02-09", one that exists (the emulator's rule): current value is ${
           JSON.stringify(version)
         }`,
     });
