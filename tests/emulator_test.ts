@@ -1279,6 +1279,23 @@ Deno.test("createEmulator() runs /batch operations through the same routes", asy
   );
 });
 
+Deno.test("createEmulator() refuses a /batch with an operation path that cannot be parsed (//, //[) with a 400 naming it before any operation runs, never a 500", async () => {
+  const h = setup();
+  await seedConversation(h);
+  for (const path of ["//", "//["]) {
+    const res = await h.call("POST", "/batch", [
+      [1, "POST", "/conversations/c1/messages", [{
+        type: "SystemMessage",
+        text: "once",
+      }]],
+      [2, "GET", path],
+    ]);
+    assert.equal(res.status, 400, path);
+    assert.deepEqual(Object.keys(res.body.reasons), ["[1]"], path);
+    assert.equal(h.emu.store.messages("c1").length, 0, "nothing ran");
+  }
+});
+
 Deno.test("createEmulator() takes a /batch operation's fifth element (options) and a GET's payload as its query", async () => {
   const h = setup();
   await h.call("PUT", "/users", { a: { name: "A" }, b: { name: "B" } });

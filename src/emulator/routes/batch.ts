@@ -40,32 +40,63 @@ function isOperation(op: unknown): op is Operation {
     (op[1].toUpperCase() !== "GET" || op[3] === undefined || isObject(op[3]));
 }
 
-/** Up to 10 operations, each well formed, or a 400 naming every bad one. */
-function checkedOperations(body: unknown): Operation[] {
+/** A well-formed operation, its path parsed into the URL it runs on. */
+interface CheckedOperation {
+  op: Operation;
+  url: URL;
+}
+
+/** `target` parsed, or undefined when it cannot be. */
+function operationUrl(target: string): URL | undefined {
+  try {
+    return new URL(target, "http://batch.invalid");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Up to 10 operations, each well formed and its path parsed, or a 400
+ * naming every bad one: checked before any operation runs.
+ */
+function checkedOperations(body: unknown): CheckedOperation[] {
   const ops = requireBodyArray(body, 10);
   const found: [string, string][] = [];
+  const checked: CheckedOperation[] = [];
   ops.forEach((op, i) => {
-    if (isOperation(op)) return;
-    found.push([
-      `[${i}]`,
-      `must be [seq, method, path, payload?, options?] with method one of ${
-        BATCH_METHODS.join(", ")
-      }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
-        show(op)
-      }`,
-    ]);
+    if (!isOperation(op)) {
+      found.push([
+        `[${i}]`,
+        `must be [seq, method, path, payload?, options?] with method one of ${
+          BATCH_METHODS.join(", ")
+        }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
+          show(op)
+        }`,
+      ]);
+      return;
+    }
+    const url = operationUrl(op[2]);
+    if (!url) {
+      found.push([
+        `[${i}]`,
+        `its path cannot be parsed as a URL path: current value is ${
+          show(op[2])
+        }`,
+      ]);
+      return;
+    }
+    checked.push({ op, url });
   });
   assertValid(found);
-  return ops as Operation[];
+  return checked;
 }
 
 /** @internal `POST /batch`: up to 10 operations, run in order. */
 export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
   function runOperation(
-    [, method, target, payload, options]: Operation,
+    { op: [, method, , payload, options], url }: CheckedOperation,
     { version, origin }: RouteContext,
   ): Promise<RouteResult> | RouteResult {
-    const url = new URL(target, "http://batch.invalid");
     const m = method.toUpperCase();
     if (m === "GET" && payload !== undefined) {
       for (const [k, v] of Object.entries(payload as object)) {
@@ -100,9 +131,9 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
       );
     }
     const results: [string | number, number, unknown][] = [];
-    for (const op of ops) {
-      const result = await runOperation(op, ctx);
-      results.push([op[0], result.status, result.body]);
+    for (const checked of ops) {
+      const result = await runOperation(checked, ctx);
+      results.push([checked.op[0], result.status, result.body]);
     }
     return results;
   }
