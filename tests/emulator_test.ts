@@ -1279,7 +1279,7 @@ Deno.test("createEmulator() runs /batch operations through the same routes", asy
   );
 });
 
-Deno.test("createEmulator() refuses a /batch with an operation path that cannot be parsed (//, //[) with a 400 naming it before any operation runs, never a 500", async () => {
+Deno.test("createEmulator() /batch never answers 500 for an operation path like // or //[: that operation alone answers 404, the others run once", async () => {
   const h = setup();
   await seedConversation(h);
   for (const path of ["//", "//["]) {
@@ -1290,10 +1290,64 @@ Deno.test("createEmulator() refuses a /batch with an operation path that cannot 
       }]],
       [2, "GET", path],
     ]);
-    assert.equal(res.status, 400, path);
-    assert.deepEqual(Object.keys(res.body.reasons), ["[1]"], path);
-    assert.equal(h.emu.store.messages("c1").length, 0, "nothing ran");
+    assert.equal(res.status, 200, path);
+    assert.deepEqual(res.body.map((r: unknown[]) => [r[0], r[1]]), [
+      [1, 200],
+      [2, 404],
+    ], path);
   }
+  assert.equal(h.emu.store.messages("c1").length, 2, "once per batch");
+});
+
+Deno.test("createEmulator() resolves a /batch operation's path as the same path sent directly, appended to /v1/{appId}: //evil/conversations/c1 is a 404, not c1", async () => {
+  const h = setup();
+  await seedConversation(h);
+  const deleted = await h.call("POST", "/batch", [
+    [1, "DELETE", "//evil/conversations/c1"],
+  ]);
+  assert.equal(deleted.status, 200);
+  assert.deepEqual(deleted.body[0].slice(0, 2), [1, 404]);
+  assert.equal((await h.call("DELETE", "//evil/conversations/c1")).status, 404);
+  assert.equal(
+    (await h.call("GET", "/conversations/c1")).status,
+    200,
+    "c1 is still there",
+  );
+  // Each operation answers what its path sent directly answers.
+  const paths = [
+    "//evil/conversations/c1",
+    "//",
+    "/users/alice",
+    "/users/../conversations/c1",
+    "/users/alice?limit=5",
+    "/../../users/alice",
+    "/../other-app/users/alice",
+    "/%2e%2e/users",
+  ];
+  const batch = await h.call(
+    "POST",
+    "/batch",
+    paths.map((path, i) => [i, "GET", path]),
+  );
+  assert.equal(batch.status, 200);
+  for (const [i, path] of paths.entries()) {
+    const direct = await h.call("GET", path);
+    assert.deepEqual(
+      [batch.body[i][1], batch.body[i][2]],
+      [direct.status, direct.body],
+      path,
+    );
+  }
+  assert.deepEqual(batch.body.map((r: unknown[]) => r[1]), [
+    404,
+    404,
+    200,
+    200,
+    200,
+    404,
+    401,
+    401, // /v1/{appId}/%2e%2e/users is /v1/users: app ID "users"
+  ]);
 });
 
 Deno.test("createEmulator() takes a /batch operation's fifth element (options) and a GET's payload as its query", async () => {

@@ -1,4 +1,5 @@
-import { errorBody, HttpError } from "../_http.ts";
+import { isOtherApp, OTHER_APP } from "../_auth.ts";
+import { errorBody, HttpError, outsideApi, splitApiPath } from "../_http.ts";
 import { assertValid, isObject, requireBodyArray, show } from "../_validate.ts";
 import { isApiVersion } from "../_versions.ts";
 import type {
@@ -8,8 +9,10 @@ import type {
   RouteTable,
 } from "./_shared.ts";
 
-/** @internal What `/batch` needs: the endpoints, and the 1 request/s gate. */
+/** @internal What `/batch` needs: the app ID, the endpoints, and the 1 request/s gate. */
 export interface BatchDeps {
+  /** The app ID the operations' paths are appended to (`/v1/{appId}`). */
+  appId: string;
   execute: Execute;
   /** 0 when a /batch request may run now, else whole seconds to wait. */
   batchGate(): number;
@@ -46,10 +49,17 @@ interface CheckedOperation {
   url: URL;
 }
 
-/** `target` parsed, or undefined when it cannot be. */
-function operationUrl(target: string): URL | undefined {
+/**
+ * `target` parsed as TalkJS reads it, "appended to `/v1/{appId}`": the URL
+ * the same path sent directly would have (`//evil/x` stays a path, not a
+ * host; `/..` leaves the prefix), or undefined when it cannot be parsed.
+ */
+function operationUrl(appId: string, target: string): URL | undefined {
   try {
-    return new URL(target, "http://batch.invalid");
+    return new URL(
+      `/v1/${encodeURIComponent(appId)}${target}`,
+      "http://batch.invalid",
+    );
   } catch {
     return undefined;
   }
@@ -59,7 +69,10 @@ function operationUrl(target: string): URL | undefined {
  * Up to 10 operations, each well formed and its path parsed, or a 400
  * naming every bad one: checked before any operation runs.
  */
-function checkedOperations(body: unknown): CheckedOperation[] {
+function checkedOperations(
+  appId: string,
+  body: unknown,
+): CheckedOperation[] {
   const ops = requireBodyArray(body, 10);
   const found: [string, string][] = [];
   const checked: CheckedOperation[] = [];
@@ -75,7 +88,7 @@ function checkedOperations(body: unknown): CheckedOperation[] {
       ]);
       return;
     }
-    const url = operationUrl(op[2]);
+    const url = operationUrl(appId, op[2]);
     if (!url) {
       found.push([
         `[${i}]`,
@@ -92,7 +105,10 @@ function checkedOperations(body: unknown): CheckedOperation[] {
 }
 
 /** @internal `POST /batch`: up to 10 operations, run in order. */
-export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
+export function batchRoutes(
+  { appId, execute, batchGate }: BatchDeps,
+): RouteTable {
+  /** What the same request sent directly would answer. */
   function runOperation(
     { op: [, method, , payload, options], url }: CheckedOperation,
     { version, origin }: RouteContext,
@@ -103,7 +119,14 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
         url.searchParams.set(k, String(v));
       }
     }
-    if (url.pathname === "/batch") {
+    const found = splitApiPath(url.pathname);
+    if (!found) {
+      return { status: 404, body: errorBody(404, outsideApi(url.pathname)) };
+    }
+    if (isOtherApp(appId, found.pathAppId)) {
+      return { status: 401, body: errorBody(401, { ...OTHER_APP }) };
+    }
+    if (found.path === "/batch") {
       return {
         status: 400,
         body: errorBody(400, { path: "a batch cannot contain /batch" }),
@@ -111,7 +134,7 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
     }
     return execute({
       method: m,
-      path: url.pathname,
+      path: found.path,
       query: url.searchParams,
       body: m === "GET" ? undefined : payload,
       // An operation's own api_version overrides the request's.
@@ -121,7 +144,7 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
   }
 
   async function batch(ctx: RouteContext): Promise<unknown> {
-    const ops = checkedOperations(ctx.body);
+    const ops = checkedOperations(appId, ctx.body);
     const retryAfter = batchGate();
     if (retryAfter > 0) {
       throw new HttpError(
