@@ -688,6 +688,38 @@ Deno.test("createEmulator() follows TalkJS-REST-Version for a user's conversatio
   assert.equal((await mine("2024-01-01", "nobody")).status, 404);
 });
 
+Deno.test("createEmulator() answers 404 from 2024-01-01 for the conversations of a participant ID that is no user, 200 with empty data before", async () => {
+  const h = setup();
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  // "ghost" takes part in c1 without ever being PUT as a user.
+  await h.call("PUT", "/conversations/c1", {
+    participants: ["alice", "ghost"],
+  });
+  await h.call("PUT", "/conversations/c2", {});
+  await h.call("PUT", "/conversations/c2/participants/ghost", {});
+  const mine = (user: string, version?: string) =>
+    h.call(
+      "GET",
+      `/users/${user}/conversations`,
+      undefined,
+      version ? { "TalkJS-REST-Version": version } : {},
+    );
+  const ghost = await mine("ghost");
+  assert.equal(ghost.status, 404);
+  assert.deepEqual(Object.keys(ghost.body.reasons), ["userId"]);
+  assert.equal((await mine("ghost", "2024-01-01")).status, 404);
+  const before = await mine("ghost", "2021-07-30");
+  assert.deepEqual([before.status, before.body], [200, { data: [] }]);
+  // A user who exists lists what they take part in, under every version.
+  for (const version of [undefined, "2021-07-30"]) {
+    const alice = await mine("alice", version);
+    assert.deepEqual(
+      [alice.status, alice.body.data.map((c: Conversation) => c.id)],
+      [200, ["c1"]],
+    );
+  }
+});
+
 Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", async () => {
   const h = setup();
   await seedConversation(h, "c1", ["alice"]);

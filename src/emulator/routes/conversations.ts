@@ -204,17 +204,20 @@ export function conversationRoutes(
   function listUserConversations(ctx: RouteContext): unknown {
     const { params, query, version } = ctx;
     const userId = params.userId!;
-    const ids = new Set(store.userConversations.get(userId));
-    // Before 2021-07-30, a conversation a user left stays in their list.
-    if (!since(version, VERSION.LEAVE)) {
-      for (const id of store.userLeft.get(userId) ?? []) ids.add(id);
-    }
-    if (!store.users.has(userId) && !ids.size) {
+    // A user that does not exist, even one whose ID is a participant
+    // somewhere: 404 from 2024-01-01, an empty list before (TalkJS's
+    // changelog).
+    if (!store.users.has(userId)) {
       if (!since(version, VERSION.UNKNOWN_USER_404)) {
         parseLimit(query, 100); // its parameters are checked all the same
         return { data: [] };
       }
       unknownUser(userId);
+    }
+    const ids = new Set(store.userConversations.get(userId));
+    // Before 2021-07-30, a conversation a user left stays in their list.
+    if (!since(version, VERSION.LEAVE)) {
+      for (const id of store.userLeft.get(userId) ?? []) ids.add(id);
     }
     const raw = query.get("unreadsOnly");
     if (raw !== null && raw !== "true" && raw !== "false") {
