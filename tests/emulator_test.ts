@@ -720,6 +720,49 @@ Deno.test("createEmulator() answers 404 from 2024-01-01 for the conversations of
   }
 });
 
+Deno.test("createEmulator() before 2024-01-01 checks an unknown user's conversation list parameters as any user's: each bad one a 400 naming it", async () => {
+  const h = setup();
+  // "alice" exists and takes part in nothing: her list is as empty as a
+  // stranger's, and every parameter gets the same answer.
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  const list = (user: string, query: string, version: string) =>
+    h.call("GET", `/users/${user}/conversations${query}`, undefined, {
+      "TalkJS-REST-Version": version,
+    });
+  const cases: [string, string, string | undefined][] = [
+    ["?limit=500", "2021-07-30", "limit"],
+    ["?unreadsOnly=maybe", "2021-07-30", "unreadsOnly"],
+    ["?orderBy=bogus", "2021-07-30", "orderBy"],
+    ["?orderDirection=up", "2021-07-30", "orderDirection"],
+    ["?startingAfter=zzz", "2021-07-30", "startingAfter"],
+    ["?lastMessageBefore=abc", "2021-07-30", "lastMessageBefore"],
+    ["?lastMessageAfter=abc", "2021-07-30", "lastMessageAfter"],
+    ["?offsetTs=x", "2021-07-30", "offsetTs"],
+    ["?orderBy=createdAt", "2021-01-01", "orderBy"],
+    [
+      "?limit=5&unreadsOnly=true&orderBy=createdAt&orderDirection=ASC&lastMessageBefore=10&offsetTs=5",
+      "2021-07-30",
+      undefined,
+    ],
+    ["", "2021-01-01", undefined],
+  ];
+  for (const [query, version, field] of cases) {
+    const ghost = await list("ghost", query, version);
+    const alice = await list("alice", query, version);
+    assert.deepEqual(
+      [ghost.status, ghost.body],
+      [alice.status, alice.body],
+      `${query} ${version}`,
+    );
+    if (field === undefined) {
+      assert.deepEqual([ghost.status, ghost.body], [200, { data: [] }], query);
+    } else {
+      assert.equal(ghost.status, 400, query);
+      assert.deepEqual(Object.keys(ghost.body.reasons), [field], query);
+    }
+  }
+});
+
 Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", async () => {
   const h = setup();
   await seedConversation(h, "c1", ["alice"]);
