@@ -1045,6 +1045,31 @@ Deno.test("createEmulator() imports messages at their timestamps without dedupli
   assert.equal(h.emu.store.messages("c1").length, 4);
 });
 
+Deno.test("createEmulator() stores an imported message's readBy without its sender and each reader once, as a simulated read would", async () => {
+  const h = setup();
+  await seedConversation(h, "c1", ["alice", "bob", "carol"]);
+  const res = await h.call("POST", "/import/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "x",
+    timestamp: 1000,
+    readBy: ["alice", "bob", "bob", "zed", "alice"],
+  }]);
+  assert.equal(res.status, 200);
+  const [message] = (await h.call("GET", "/conversations/c1/messages")).body
+    .data;
+  assert.deepEqual(message.readBy, ["bob", "zed"]);
+  assert.deepEqual(h.emu.store.messages("c1")[0]!.readBy, ["bob", "zed"]);
+  // Carol has not read it: a read adds her once; bob and alice stay as they are.
+  h.emu.simulate.read("c1", "carol");
+  h.emu.simulate.read("c1", "bob");
+  assert.deepEqual(h.emu.store.messages("c1")[0]!.readBy, [
+    "bob",
+    "zed",
+    "carol",
+  ]);
+});
+
 Deno.test("createEmulator() validates and records notifications", async () => {
   const clock = createManualClock(7);
   const h = setup({ clock });
