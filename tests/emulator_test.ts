@@ -621,6 +621,37 @@ Deno.test("createEmulator() follows TalkJS-REST-Version: before 2021-02-09 conve
   ]);
 });
 
+Deno.test("createEmulator() refuses a TalkJS-REST-Version or api_version that is no real date (2099-99-99, 2023-02-30) with a 400 naming it", async () => {
+  const h = setup();
+  for (const version of ["2099-99-99", "2023-02-30", "2021-13-01"]) {
+    const direct = await h.call("GET", "/users", undefined, {
+      "TalkJS-REST-Version": version,
+    });
+    assert.equal(direct.status, 400, version);
+    assert.deepEqual(Object.keys(direct.body.reasons), [
+      "TalkJS-REST-Version",
+    ]);
+    const batch = await h.call("POST", "/batch", [
+      [1, "PUT", "/users/alice", { name: "A" }],
+      [2, "GET", "/users", {}, { api_version: version }],
+    ]);
+    assert.equal(batch.status, 400, version);
+    assert.deepEqual(Object.keys(batch.body.reasons), ["[1]"]);
+    assert.throws(
+      () => createEmulator({ apiVersion: version }),
+      /'apiVersion'/,
+    );
+  }
+  assert.equal(h.emu.store.user("alice"), undefined, "no operation ran");
+  // A real day, leap day included, is taken.
+  for (const version of ["2024-02-29", "2099-12-31"]) {
+    const ok = await h.call("GET", "/users", undefined, {
+      "TalkJS-REST-Version": version,
+    });
+    assert.equal(ok.status, 200, version);
+  }
+});
+
 Deno.test("createEmulator() orders conversations by last activity even within one millisecond", async () => {
   const h = setup({ clock: createManualClock(0) });
   for (const id of ["a", "b", "c"]) {
@@ -655,6 +686,81 @@ Deno.test("createEmulator() follows TalkJS-REST-Version for a user's conversatio
   const nobody = await mine("2021-07-30", "nobody");
   assert.deepEqual([nobody.status, nobody.body], [200, { data: [] }]);
   assert.equal((await mine("2024-01-01", "nobody")).status, 404);
+});
+
+Deno.test("createEmulator() answers 404 from 2024-01-01 for the conversations of a participant ID that is no user, 200 with empty data before", async () => {
+  const h = setup();
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  // "ghost" takes part in c1 without ever being PUT as a user.
+  await h.call("PUT", "/conversations/c1", {
+    participants: ["alice", "ghost"],
+  });
+  await h.call("PUT", "/conversations/c2", {});
+  await h.call("PUT", "/conversations/c2/participants/ghost", {});
+  const mine = (user: string, version?: string) =>
+    h.call(
+      "GET",
+      `/users/${user}/conversations`,
+      undefined,
+      version ? { "TalkJS-REST-Version": version } : {},
+    );
+  const ghost = await mine("ghost");
+  assert.equal(ghost.status, 404);
+  assert.deepEqual(Object.keys(ghost.body.reasons), ["userId"]);
+  assert.equal((await mine("ghost", "2024-01-01")).status, 404);
+  const before = await mine("ghost", "2021-07-30");
+  assert.deepEqual([before.status, before.body], [200, { data: [] }]);
+  // A user who exists lists what they take part in, under every version.
+  for (const version of [undefined, "2021-07-30"]) {
+    const alice = await mine("alice", version);
+    assert.deepEqual(
+      [alice.status, alice.body.data.map((c: Conversation) => c.id)],
+      [200, ["c1"]],
+    );
+  }
+});
+
+Deno.test("createEmulator() before 2024-01-01 checks an unknown user's conversation list parameters as any user's: each bad one a 400 naming it", async () => {
+  const h = setup();
+  // "alice" exists and takes part in nothing: her list is as empty as a
+  // stranger's, and every parameter gets the same answer.
+  await h.call("PUT", "/users/alice", { name: "Alice" });
+  const list = (user: string, query: string, version: string) =>
+    h.call("GET", `/users/${user}/conversations${query}`, undefined, {
+      "TalkJS-REST-Version": version,
+    });
+  const cases: [string, string, string | undefined][] = [
+    ["?limit=500", "2021-07-30", "limit"],
+    ["?unreadsOnly=maybe", "2021-07-30", "unreadsOnly"],
+    ["?orderBy=bogus", "2021-07-30", "orderBy"],
+    ["?orderDirection=up", "2021-07-30", "orderDirection"],
+    ["?startingAfter=zzz", "2021-07-30", "startingAfter"],
+    ["?lastMessageBefore=abc", "2021-07-30", "lastMessageBefore"],
+    ["?lastMessageAfter=abc", "2021-07-30", "lastMessageAfter"],
+    ["?offsetTs=x", "2021-07-30", "offsetTs"],
+    ["?orderBy=createdAt", "2021-01-01", "orderBy"],
+    [
+      "?limit=5&unreadsOnly=true&orderBy=createdAt&orderDirection=ASC&lastMessageBefore=10&offsetTs=5",
+      "2021-07-30",
+      undefined,
+    ],
+    ["", "2021-01-01", undefined],
+  ];
+  for (const [query, version, field] of cases) {
+    const ghost = await list("ghost", query, version);
+    const alice = await list("alice", query, version);
+    assert.deepEqual(
+      [ghost.status, ghost.body],
+      [alice.status, alice.body],
+      `${query} ${version}`,
+    );
+    if (field === undefined) {
+      assert.deepEqual([ghost.status, ghost.body], [200, { data: [] }], query);
+    } else {
+      assert.equal(ghost.status, 400, query);
+      assert.deepEqual(Object.keys(ghost.body.reasons), [field], query);
+    }
+  }
 });
 
 Deno.test("createEmulator() manages participants with PUT, PATCH and DELETE", async () => {
@@ -937,6 +1043,31 @@ Deno.test("createEmulator() imports messages at their timestamps without dedupli
     "TalkJS imports messages by participants only",
   );
   assert.equal(h.emu.store.messages("c1").length, 4);
+});
+
+Deno.test("createEmulator() stores an imported message's readBy without its sender and each reader once, as a simulated read would", async () => {
+  const h = setup();
+  await seedConversation(h, "c1", ["alice", "bob", "carol"]);
+  const res = await h.call("POST", "/import/conversations/c1/messages", [{
+    type: "UserMessage",
+    sender: "alice",
+    text: "x",
+    timestamp: 1000,
+    readBy: ["alice", "bob", "bob", "zed", "alice"],
+  }]);
+  assert.equal(res.status, 200);
+  const [message] = (await h.call("GET", "/conversations/c1/messages")).body
+    .data;
+  assert.deepEqual(message.readBy, ["bob", "zed"]);
+  assert.deepEqual(h.emu.store.messages("c1")[0]!.readBy, ["bob", "zed"]);
+  // Carol has not read it: a read adds her once; bob and alice stay as they are.
+  h.emu.simulate.read("c1", "carol");
+  h.emu.simulate.read("c1", "bob");
+  assert.deepEqual(h.emu.store.messages("c1")[0]!.readBy, [
+    "bob",
+    "zed",
+    "carol",
+  ]);
 });
 
 Deno.test("createEmulator() validates and records notifications", async () => {
@@ -1246,6 +1377,77 @@ Deno.test("createEmulator() runs /batch operations through the same routes", asy
     )).status,
     400,
   );
+});
+
+Deno.test("createEmulator() /batch never answers 500 for an operation path like // or //[: that operation alone answers 404, the others run once", async () => {
+  const h = setup();
+  await seedConversation(h);
+  for (const path of ["//", "//["]) {
+    const res = await h.call("POST", "/batch", [
+      [1, "POST", "/conversations/c1/messages", [{
+        type: "SystemMessage",
+        text: "once",
+      }]],
+      [2, "GET", path],
+    ]);
+    assert.equal(res.status, 200, path);
+    assert.deepEqual(res.body.map((r: unknown[]) => [r[0], r[1]]), [
+      [1, 200],
+      [2, 404],
+    ], path);
+  }
+  assert.equal(h.emu.store.messages("c1").length, 2, "once per batch");
+});
+
+Deno.test("createEmulator() resolves a /batch operation's path as the same path sent directly, appended to /v1/{appId}: //evil/conversations/c1 is a 404, not c1", async () => {
+  const h = setup();
+  await seedConversation(h);
+  const deleted = await h.call("POST", "/batch", [
+    [1, "DELETE", "//evil/conversations/c1"],
+  ]);
+  assert.equal(deleted.status, 200);
+  assert.deepEqual(deleted.body[0].slice(0, 2), [1, 404]);
+  assert.equal((await h.call("DELETE", "//evil/conversations/c1")).status, 404);
+  assert.equal(
+    (await h.call("GET", "/conversations/c1")).status,
+    200,
+    "c1 is still there",
+  );
+  // Each operation answers what its path sent directly answers.
+  const paths = [
+    "//evil/conversations/c1",
+    "//",
+    "/users/alice",
+    "/users/../conversations/c1",
+    "/users/alice?limit=5",
+    "/../../users/alice",
+    "/../other-app/users/alice",
+    "/%2e%2e/users",
+  ];
+  const batch = await h.call(
+    "POST",
+    "/batch",
+    paths.map((path, i) => [i, "GET", path]),
+  );
+  assert.equal(batch.status, 200);
+  for (const [i, path] of paths.entries()) {
+    const direct = await h.call("GET", path);
+    assert.deepEqual(
+      [batch.body[i][1], batch.body[i][2]],
+      [direct.status, direct.body],
+      path,
+    );
+  }
+  assert.deepEqual(batch.body.map((r: unknown[]) => r[1]), [
+    404,
+    404,
+    200,
+    200,
+    200,
+    404,
+    401,
+    401, // /v1/{appId}/%2e%2e/users is /v1/users: app ID "users"
+  ]);
 });
 
 Deno.test("createEmulator() takes a /batch operation's fifth element (options) and a GET's payload as its query", async () => {

@@ -64,6 +64,16 @@ function decoded(raw: string): string {
   }
 }
 
+/** @internal Whether `pathAppId`, as it appears in a path, names another app than `appId`. */
+export function isOtherApp(appId: string, pathAppId: string): boolean {
+  return decoded(pathAppId) !== appId;
+}
+
+/** @internal The reasons of the 401 for a path of another app ID. */
+export const OTHER_APP: Readonly<Record<string, string>> = {
+  appId: "this emulator does not serve that app ID",
+};
+
 /**
  * @internal The 401 for a request whose path names another app ID
  * (`pathAppId`, as it appears in the path) or whose `Authorization` the
@@ -74,11 +84,7 @@ export async function refuseAccess(
   req: Request,
   pathAppId: string,
 ): Promise<Response | undefined> {
-  if (decoded(pathAppId) !== appId) {
-    return errorResponse(401, {
-      appId: "this emulator does not serve that app ID",
-    });
-  }
+  if (isOtherApp(appId, pathAppId)) return errorResponse(401, { ...OTHER_APP });
   const denied = await unauthorized(req.headers.get("authorization"));
   return denied ? errorResponse(401, { authorization: denied }) : undefined;
 }

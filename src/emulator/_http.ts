@@ -54,6 +54,22 @@ export function errorBody(
   return { errorCode: errorCode(status), reasons };
 }
 
+/**
+ * @internal A URL path under `/v1/{appId}`: the app ID as it appears there,
+ * and the path after it (`/` when none); undefined for any other path.
+ */
+export function splitApiPath(
+  pathname: string,
+): { pathAppId: string; path: string } | undefined {
+  const found = /^\/v1\/([^/]+)(\/.*)?$/.exec(pathname);
+  return found ? { pathAppId: found[1]!, path: found[2] ?? "/" } : undefined;
+}
+
+/** @internal The reasons of the 404 for a path outside `/v1/{appId}`. */
+export function outsideApi(pathname: string): Record<string, string> {
+  return { path: `every path starts with /v1/{appId}: ${pathname}` };
+}
+
 /** @internal A JSON answer. */
 export function json(
   status: number,

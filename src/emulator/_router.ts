@@ -108,7 +108,7 @@ export function createRouter(deps: RouterDeps): Router {
     notificationRoutes(deps),
     presenceRoutes(deps),
     fileRoutes(deps),
-    batchRoutes({ execute, batchGate: deps.batchGate }),
+    batchRoutes({ appId: deps.appId, execute, batchGate: deps.batchGate }),
   ].flatMap(compile);
 
   function match(method: string, path: string): RouteMatch | undefined {

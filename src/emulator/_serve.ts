@@ -3,7 +3,7 @@ import { type AuthCheck, refuseAccess } from "./_auth.ts";
 import { contentType, readBody } from "./_body.ts";
 import { cutOff, type FaultOptions, type FaultQueue } from "./_faults.ts";
 import { serveFile } from "./_files.ts";
-import { errorResponse, json } from "./_http.ts";
+import { errorResponse, json, outsideApi, splitApiPath } from "./_http.ts";
 import type { RateLimit } from "./_rate_limit.ts";
 import type { RouteMatch, Router } from "./_router.ts";
 import type { StoredFile } from "./_store.ts";
@@ -107,7 +107,7 @@ async function handle(
     // TalkJS does not say what it answers; the emulator is strict.
     return errorResponse(400, {
       "TalkJS-REST-Version":
-        `must be a date like "2021-02-09" (the emulator's rule): current value is ${
+        `must be a date like "2021-02-09", one that exists (the emulator's rule): current value is ${
           JSON.stringify(version)
         }`,
     });
@@ -158,8 +158,8 @@ export function createRequestHandler(
       count(stats, "GET /files/:attachmentToken");
       return serveFile(deps.files, download[1]!);
     }
-    const found = /^\/v1\/([^/]+)(\/.*)?$/.exec(url.pathname);
-    const path = found?.[2] ?? "/";
+    const found = splitApiPath(url.pathname);
+    const path = found?.path ?? "/";
     const route = found ? router.match(method, path) : undefined;
     // Any method may come in: unknown ones share one counter, so that stats
     // stay bounded whatever is sent.
@@ -168,12 +168,8 @@ export function createRequestHandler(
       route?.key ??
         `${KNOWN_METHODS.has(method) ? method : "(other method)"} (no route)`,
     );
-    if (!found) {
-      return errorResponse(404, {
-        path: `every path starts with /v1/{appId}: ${url.pathname}`,
-      });
-    }
-    return await refusal(deps, req, found[1]!) ??
+    if (!found) return errorResponse(404, outsideApi(url.pathname));
+    return await refusal(deps, req, found.pathAppId) ??
       await withFault(req, method, path, route);
   };
 }

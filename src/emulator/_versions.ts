@@ -22,9 +22,18 @@ export const VERSION = {
   UNKNOWN_USER_404: "2024-01-01",
 } as const;
 
-/** @internal A version string: a date like `2021-02-09`. */
+/**
+ * @internal A version string: a date like `2021-02-09`, one that exists
+ * (`2099-99-99` or `2023-02-30` is malformed).
+ */
 export function isApiVersion(value: unknown): value is string {
-  return typeof value === "string" && /^\d{4}-\d{2}-\d{2}$/.test(value);
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    return false;
+  }
+  // A day that does not exist rolls over into another (or is NaN).
+  const day = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(day.getTime()) &&
+    day.toISOString().slice(0, 10) === value;
 }
 
 /** @internal Whether `version` has the behaviour introduced in `since`. */

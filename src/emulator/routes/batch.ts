@@ -1,4 +1,5 @@
-import { errorBody, HttpError } from "../_http.ts";
+import { isOtherApp, OTHER_APP } from "../_auth.ts";
+import { errorBody, HttpError, outsideApi, splitApiPath } from "../_http.ts";
 import { assertValid, isObject, requireBodyArray, show } from "../_validate.ts";
 import { isApiVersion } from "../_versions.ts";
 import type {
@@ -8,8 +9,10 @@ import type {
   RouteTable,
 } from "./_shared.ts";
 
-/** @internal What `/batch` needs: the endpoints, and the 1 request/s gate. */
+/** @internal What `/batch` needs: the app ID, the endpoints, and the 1 request/s gate. */
 export interface BatchDeps {
+  /** The app ID the operations' paths are appended to (`/v1/{appId}`). */
+  appId: string;
   execute: Execute;
   /** 0 when a /batch request may run now, else whole seconds to wait. */
   batchGate(): number;
@@ -40,39 +43,90 @@ function isOperation(op: unknown): op is Operation {
     (op[1].toUpperCase() !== "GET" || op[3] === undefined || isObject(op[3]));
 }
 
-/** Up to 10 operations, each well formed, or a 400 naming every bad one. */
-function checkedOperations(body: unknown): Operation[] {
+/** A well-formed operation, its path parsed into the URL it runs on. */
+interface CheckedOperation {
+  op: Operation;
+  url: URL;
+}
+
+/**
+ * `target` parsed as TalkJS reads it, "appended to `/v1/{appId}`": the URL
+ * the same path sent directly would have (`//evil/x` stays a path, not a
+ * host; `/..` leaves the prefix), or undefined when it cannot be parsed.
+ */
+function operationUrl(appId: string, target: string): URL | undefined {
+  try {
+    return new URL(
+      `/v1/${encodeURIComponent(appId)}${target}`,
+      "http://batch.invalid",
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Up to 10 operations, each well formed and its path parsed, or a 400
+ * naming every bad one: checked before any operation runs.
+ */
+function checkedOperations(
+  appId: string,
+  body: unknown,
+): CheckedOperation[] {
   const ops = requireBodyArray(body, 10);
   const found: [string, string][] = [];
+  const checked: CheckedOperation[] = [];
   ops.forEach((op, i) => {
-    if (isOperation(op)) return;
-    found.push([
-      `[${i}]`,
-      `must be [seq, method, path, payload?, options?] with method one of ${
-        BATCH_METHODS.join(", ")
-      }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
-        show(op)
-      }`,
-    ]);
+    if (!isOperation(op)) {
+      found.push([
+        `[${i}]`,
+        `must be [seq, method, path, payload?, options?] with method one of ${
+          BATCH_METHODS.join(", ")
+        }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
+          show(op)
+        }`,
+      ]);
+      return;
+    }
+    const url = operationUrl(appId, op[2]);
+    if (!url) {
+      found.push([
+        `[${i}]`,
+        `its path cannot be parsed as a URL path: current value is ${
+          show(op[2])
+        }`,
+      ]);
+      return;
+    }
+    checked.push({ op, url });
   });
   assertValid(found);
-  return ops as Operation[];
+  return checked;
 }
 
 /** @internal `POST /batch`: up to 10 operations, run in order. */
-export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
+export function batchRoutes(
+  { appId, execute, batchGate }: BatchDeps,
+): RouteTable {
+  /** What the same request sent directly would answer. */
   function runOperation(
-    [, method, target, payload, options]: Operation,
+    { op: [, method, , payload, options], url }: CheckedOperation,
     { version, origin }: RouteContext,
   ): Promise<RouteResult> | RouteResult {
-    const url = new URL(target, "http://batch.invalid");
     const m = method.toUpperCase();
     if (m === "GET" && payload !== undefined) {
       for (const [k, v] of Object.entries(payload as object)) {
         url.searchParams.set(k, String(v));
       }
     }
-    if (url.pathname === "/batch") {
+    const found = splitApiPath(url.pathname);
+    if (!found) {
+      return { status: 404, body: errorBody(404, outsideApi(url.pathname)) };
+    }
+    if (isOtherApp(appId, found.pathAppId)) {
+      return { status: 401, body: errorBody(401, { ...OTHER_APP }) };
+    }
+    if (found.path === "/batch") {
       return {
         status: 400,
         body: errorBody(400, { path: "a batch cannot contain /batch" }),
@@ -80,7 +134,7 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
     }
     return execute({
       method: m,
-      path: url.pathname,
+      path: found.path,
       query: url.searchParams,
       body: m === "GET" ? undefined : payload,
       // An operation's own api_version overrides the request's.
@@ -90,7 +144,7 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
   }
 
   async function batch(ctx: RouteContext): Promise<unknown> {
-    const ops = checkedOperations(ctx.body);
+    const ops = checkedOperations(appId, ctx.body);
     const retryAfter = batchGate();
     if (retryAfter > 0) {
       throw new HttpError(
@@ -100,9 +154,9 @@ export function batchRoutes({ execute, batchGate }: BatchDeps): RouteTable {
       );
     }
     const results: [string | number, number, unknown][] = [];
-    for (const op of ops) {
-      const result = await runOperation(op, ctx);
-      results.push([op[0], result.status, result.body]);
+    for (const checked of ops) {
+      const result = await runOperation(checked, ctx);
+      results.push([checked.op[0], result.status, result.body]);
     }
     return results;
   }

@@ -15,7 +15,6 @@ import {
   conversationOf,
   pageIds,
   parseChoice,
-  parseLimit,
   parseNumber,
   parsePage,
   type RouteContext,
@@ -204,17 +203,17 @@ export function conversationRoutes(
   function listUserConversations(ctx: RouteContext): unknown {
     const { params, query, version } = ctx;
     const userId = params.userId!;
-    const ids = new Set(store.userConversations.get(userId));
-    // Before 2021-07-30, a conversation a user left stays in their list.
-    if (!since(version, VERSION.LEAVE)) {
-      for (const id of store.userLeft.get(userId) ?? []) ids.add(id);
-    }
-    if (!store.users.has(userId) && !ids.size) {
-      if (!since(version, VERSION.UNKNOWN_USER_404)) {
-        parseLimit(query, 100); // its parameters are checked all the same
-        return { data: [] };
-      }
+    // A user that does not exist, even one whose ID is a participant
+    // somewhere: 404 from 2024-01-01, before it an empty list (TalkJS's
+    // changelog), its parameters checked as any user's.
+    const known = store.users.has(userId);
+    if (!known && since(version, VERSION.UNKNOWN_USER_404)) {
       unknownUser(userId);
+    }
+    const ids = new Set(known ? store.userConversations.get(userId) : []);
+    // Before 2021-07-30, a conversation a user left stays in their list.
+    if (known && !since(version, VERSION.LEAVE)) {
+      for (const id of store.userLeft.get(userId) ?? []) ids.add(id);
     }
     const raw = query.get("unreadsOnly");
     if (raw !== null && raw !== "true" && raw !== "false") {

@@ -141,6 +141,18 @@ function checkedMessages(
   return items as Record<string, unknown>[];
 }
 
+/**
+ * A message's `readBy`: who read it, excluding the sender (TalkJS's Message
+ * concept), each once and in the order given, as a simulated read adds
+ * them. An import's list may name the sender or someone twice.
+ */
+function readers(
+  given: string[] | undefined,
+  senderId: string | null,
+): string[] {
+  return [...new Set(given ?? [])].filter((id) => id !== senderId);
+}
+
 /** A new message from a checked item, with the defaults of the fields not given. */
 function newMessage(
   store: Store,
@@ -153,7 +165,7 @@ function newMessage(
   return {
     id: store.newMessageId(),
     conversationId: conv.id,
-    readBy: [...((item.readBy as string[] | undefined) ?? [])],
+    readBy: readers(item.readBy as string[] | undefined, fields.senderId),
     custom: { ...(item.custom as Record<string, string> | undefined) },
     editedAt: null,
     referencedMessageId: (item.referencedMessageId as string | undefined) ??
