@@ -22,6 +22,9 @@ export type { LimiterStore, ReserveOptions } from "./_gcra.ts";
  */
 const WAVE_MS = 10;
 
+/** A booked time this close after now (ms) is now: stores' float sums drift. */
+const TOLERANCE_MS = 1;
+
 /** How {@linkcode createLimiter} paces requests. */
 export interface LimiterOptions {
   /**
@@ -347,7 +350,10 @@ function reserve(
   signal: AbortSignal | undefined,
 ): Promise<number> {
   const { intervalMs, burst } = s;
-  const booking = s.store.reserve(s.key, { now, intervalMs, burst });
+  // A custom store may answer a plain number: taken as a promise of it.
+  const booking = Promise.resolve(
+    s.store.reserve(s.key, { now, intervalMs, burst }),
+  );
   if (!signal) return booking;
   return new Promise((resolve, reject) => {
     const abort = () => {
@@ -371,18 +377,23 @@ async function book(
   s: LimiterState,
   signal: AbortSignal | undefined,
 ): Promise<Booking> {
-  const at = await reserve(s, s.clock.now(), signal);
-  if (typeof at !== "number" || Number.isNaN(at)) {
+  const booked = await reserve(s, s.clock.now(), signal);
+  // Infinity would hold the head, and the queue behind it, forever.
+  if (typeof booked !== "number" || !isFinite(booked)) {
     throw new TypeError(
-      `Cannot acquire a slot as the store answered a time that is not a number: ${
-        show(at)
+      `Cannot acquire a slot as the store answered a time that is not a finite number: ${
+        show(booked)
       }`,
     );
   }
-  // A slot answered "now" while the stream is shifted is a late-booked paced
-  // one, not a burst. "Now" is read again: a store that retried (a locked KV
-  // file) books at its own, later time, and a slot due by then is no wait.
+  // "Now" is read again: a store that retried (a locked KV file) books at
+  // its own, later time, and a slot due by then is no wait. Within
+  // TOLERANCE_MS of now is now: a store's sums of intervals drift by
+  // nanoseconds, which made the last slot of a fresh burst a paced one.
   const now = s.clock.now();
+  const at = booked > now + TOLERANCE_MS ? booked : Math.min(booked, now);
+  // A slot answered "now" while the stream is shifted is a late-booked paced
+  // one, not a burst.
   if (at > now) s.shift ||= s.slackMs;
   else if (now - s.lastOut > s.intervalMs) s.shift = 0;
   // A store answers "now" for any slot already due: while pacing, the slot
@@ -508,8 +519,13 @@ async function takeTurn(
         const held = s.penaltyUntil - now;
         await nap(clock, w, Math.max(intervalMs, ahead, held), signal);
       } else if (booking === undefined && s.handedOver !== undefined) {
-        // A slot booked by a head that gave up before using it.
-        booking = { slot: s.handedOver - s.shift, at: s.handedOver };
+        // A slot booked by a head that gave up before using it, taken while
+        // it is not yet due. One left past its time is dropped: the store
+        // counted it then, so sent now (after a rest, beside a fresh burst)
+        // it would be one request more than the budget.
+        if (s.handedOver >= now) {
+          booking = { slot: s.handedOver - s.shift, at: s.handedOver };
+        }
         s.handedOver = undefined;
       } else if (s.inFlight >= s.concurrency) {
         s.waveLast = -1;

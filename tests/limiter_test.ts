@@ -741,6 +741,91 @@ Deno.test("createLimiter() rejects at once on abort while the store has not answ
   answer!(); // the store answers the aborted caller late
   await clock.advance(0);
   (await limiter.acquire())();
-  assert.equal(calls.length, 2, "the next caller took the late slot");
+  // Its slot (booked for 0) is past by now: sent at 10 it would be one more
+  // than the store counted, so the next caller books its own.
+  assert.equal(calls.length, 3, "the late slot, past its time, was dropped");
   assert.equal(limiter.pending, 0);
+});
+
+Deno.test("createLimiter() uses a slot a caller gave up only while it is not yet due", async () => {
+  // Burst 1, 1/s, default slack: B books the slot of 1000 and gives up at
+  // 500; C and D come at 1200, when that slot is past. Sent then, C would
+  // be followed by D at the store's next slot, 850 ms after it.
+  const clock = createManualClock(0);
+  const limiter = createLimiter({ burst: 1, perSecond: 1, clock });
+  const out: number[] = [];
+  const go = (signal?: AbortSignal) =>
+    limiter.acquire(signal).then((release) => {
+      out.push(clock.now());
+      release();
+    }, () => {});
+  await go();
+  const b = new AbortController();
+  const gaveUp = go(b.signal);
+  await clock.advance(500);
+  b.abort();
+  await gaveUp;
+  await clock.advance(700);
+  const later = Promise.all([go(), go()]);
+  await clock.advance(5_000);
+  await later;
+  assert.equal(out.length, 3);
+  for (let i = 1; i < out.length; i++) {
+    assert.ok(out[i]! - out[i - 1]! >= 1_000, `gaps: ${out.join(", ")}`);
+  }
+});
+
+Deno.test("createLimiter() after a rest lets out a burst, not a burst and a slot a caller gave up", async () => {
+  for (const slack of [{ slackMs: 0 }, {}]) {
+    const clock = createManualClock(0);
+    const limiter = createLimiter({ burst: 5, perSecond: 1, clock, ...slack });
+    const first = acquireMany(limiter, clock, 5);
+    await clock.runAll();
+    await first.done;
+    const b = new AbortController();
+    const gaveUp = limiter.acquire(b.signal).catch(() => "aborted");
+    await clock.advance(100);
+    b.abort();
+    assert.equal(await gaveUp, "aborted");
+    await clock.advance(100_000);
+    const rested = clock.now();
+    const after = acquireMany(limiter, clock, 8);
+    await clock.runAll();
+    await after.done;
+    const atOnce = after.times.filter((t) => t === rested).length;
+    assert.equal(atOnce, 5, `${JSON.stringify(slack)}: ${after.times}`);
+  }
+});
+
+Deno.test("createLimiter() lets a whole fresh burst out at once at any time of the clock (no float drift)", async () => {
+  for (const start of [0, 120_000, 1_700_000_000_123]) {
+    const clock = createManualClock(start);
+    const limiter = createLimiter({ clock });
+    const { times, done } = acquireMany(limiter, clock, 600);
+    await clock.runAll();
+    await done;
+    const late = times.filter((t) => t !== start);
+    assert.deepEqual(late, [], `start ${start}`);
+  }
+});
+
+Deno.test("createLimiter() rejects a store's answer that is not a finite time, and takes a plain number", async () => {
+  for (const answer of [NaN, Infinity, -Infinity, "12", undefined]) {
+    const clock = createManualClock(0);
+    const store = { reserve: () => Promise.resolve(answer as number) };
+    const limiter = createLimiter({ clock, store });
+    const stop = new AbortController();
+    await assert.rejects(
+      limiter.acquire(stop.signal),
+      /store answered a time that is not a finite number/,
+      String(answer),
+    );
+    assert.equal(limiter.pending, 0);
+  }
+  // A store that answers a number, not a promise of one: with a signal too.
+  const clock = createManualClock(0);
+  const store = { reserve: () => 0 as unknown as Promise<number> };
+  const limiter = createLimiter({ clock, store });
+  (await limiter.acquire())();
+  (await limiter.acquire(new AbortController().signal))();
 });
