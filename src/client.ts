@@ -185,7 +185,10 @@ function hookEmitter(): AttemptConfig["emit"] {
 
 /**
  * One attempt of `call`, paced by the client's limiter and, when given, by
- * `pace` too.
+ * `pace` too. `pace` books its slot once the client's limiter lets the call
+ * out: booked before, a call that then waited in the client's queue went out
+ * late, and the next one's slot (a second after the stale one) followed it
+ * too soon, a /batch 429.
  */
 function paced(
   config: AttemptConfig,
@@ -196,8 +199,8 @@ function paced(
 ): Promise<unknown> {
   const { limiter } = config;
   const run = runner(config, call, attemptNo);
-  const limited = limiter ? () => limiter.schedule(run, signal) : run;
-  return pace ? pace.schedule(limited, signal) : limited();
+  const go = pace ? () => pace.schedule(run, signal) : run;
+  return limiter ? limiter.schedule(go, signal) : go();
 }
 
 /**

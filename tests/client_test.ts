@@ -934,6 +934,41 @@ Deno.test("batch() sends 10 operations per request, one request per second", asy
   );
 });
 
+Deno.test("batch() sends its requests a second apart though they wait in a busy client's queue", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({ clock });
+  const batchesAt: number[] = [];
+  const talk = createClient({
+    appId: emu.appId,
+    secretKey: emu.secretKey,
+    baseUrl: emu.baseUrl,
+    clock,
+    retry: false, // a /batch 429 would fail the call
+    limiter: createLimiter({ clock, burst: 1, perSecond: 9 }),
+    fetch: (input, init) => {
+      if (String(input).endsWith("/batch")) batchesAt.push(clock.now());
+      return emu.fetch(input, init);
+    },
+  });
+  await talk.users.put("u", { name: "U" });
+  // Twenty calls ahead of the batch in the client's queue (2.2 s at 9/s).
+  const gets = Array.from({ length: 20 }, () => talk.users.get("u"));
+  const ops = Array.from(
+    { length: 30 },
+    (_, i) => [i, "PUT", `/users/b${i}`, { name: "B" }] as BatchOperation,
+  );
+  const batch = talk.batch(ops).catch((error) => error);
+  await clock.advance(20_000);
+  await Promise.all(gets);
+  const results = await batch;
+  assert.ok(Array.isArray(results), String(results));
+  assert.equal(results.length, 30);
+  assert.equal(batchesAt.length, 3);
+  for (let i = 1; i < batchesAt.length; i++) {
+    assert.ok(batchesAt[i]! - batchesAt[i - 1]! >= 1_000, `${batchesAt}`);
+  }
+});
+
 Deno.test("batch() sends TalkJS's five-element operations as given, and refuses a sixth element or non-object options", async () => {
   await using server = startFakeServer();
   server.setDefault(() => json([[1, 200, {}], [2, 200, {}]]));
