@@ -251,7 +251,7 @@ interface LimiterState {
   inFlight: number;
   /** Nothing goes out before this, after a 429 (but see `waveLast`). */
   penaltyUntil: number;
-  /** A slot booked by a head that gave up before using it: the next head takes it. */
+  /** A slot booked by a head that gave up before using it: the next head takes it while it is not yet due. */
   handedOver: number | undefined;
   /**
    * The paced stream runs `slackMs` behind its slots, from the first request
