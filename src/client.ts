@@ -94,6 +94,9 @@ const METHODS: ReadonlySet<string> = new Set([
   "DELETE",
 ]);
 
+/** TalkJS takes one /batch request a second. */
+const BATCH_INTERVAL_MS = 1000;
+
 function toJson(what: string, body: unknown, name = "body"): string {
   let text: string | undefined;
   let cause: unknown;
@@ -184,11 +187,11 @@ function hookEmitter(): AttemptConfig["emit"] {
 }
 
 /**
- * One attempt of `call`, paced by the client's limiter and, when given, by
- * `pace` too. `pace` books its slot once the client's limiter lets the call
- * out: booked before, a call that then waited in the client's queue went out
- * late, and the next one's slot (a second after the stale one) followed it
- * too soon, a /batch 429.
+ * One attempt of `call`, paced by `pace` (when given: /batch's own limiter),
+ * then by the client's limiter. `pace` is held for a second from the moment
+ * the request goes: a call that waited in the client's queue after its
+ * /batch slot came went out late, and the next one, at the slot booked
+ * before, followed it within the second (a /batch 429).
  */
 function paced(
   config: AttemptConfig,
@@ -199,8 +202,9 @@ function paced(
 ): Promise<unknown> {
   const { limiter } = config;
   const run = runner(config, call, attemptNo);
-  const go = pace ? () => pace.schedule(run, signal) : run;
-  return limiter ? limiter.schedule(go, signal) : go();
+  const send = pace ? () => (pace.penalize(BATCH_INTERVAL_MS), run()) : run;
+  const limited = limiter ? () => limiter.schedule(send, signal) : send;
+  return pace ? pace.schedule(limited, signal) : limited();
 }
 
 /**
@@ -292,7 +296,7 @@ function batchFn(
   // TalkJS takes one /batch request per second: one at a time, a second apart.
   const batchLimiter = createLimiter({
     burst: 1,
-    perSecond: 1,
+    perSecond: 1000 / BATCH_INTERVAL_MS,
     concurrency: 1,
     clock,
     slackMs: 0,

@@ -22,8 +22,12 @@ export type { LimiterStore, ReserveOptions } from "./_gcra.ts";
  */
 const WAVE_MS = 10;
 
-/** A booked time this close after now (ms) is now: stores' float sums drift. */
-const TOLERANCE_MS = 1;
+/**
+ * A booked time this close after now (ms, a microsecond) is now: stores'
+ * float sums drift by nanoseconds. Not more: with a clock of whole
+ * milliseconds, a slot 1 ms away is a real one.
+ */
+const TOLERANCE_MS = 0.001;
 
 /** How {@linkcode createLimiter} paces requests. */
 export interface LimiterOptions {

@@ -969,6 +969,58 @@ Deno.test("batch() sends its requests a second apart though they wait in a busy 
   }
 });
 
+Deno.test("batch() waits a second from each send, though an answer took 999 ms of it", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({ clock });
+  const batchesAt: number[] = [];
+  const talk = createClient({
+    appId: emu.appId,
+    secretKey: emu.secretKey,
+    baseUrl: emu.baseUrl,
+    clock,
+    retry: false,
+    fetch: async (input, init) => {
+      const isBatch = String(input).endsWith("/batch");
+      if (isBatch) batchesAt.push(clock.now());
+      const response = await emu.fetch(input, init);
+      if (isBatch) await clock.sleep(999);
+      return response;
+    },
+  });
+  const ops = Array.from(
+    { length: 20 },
+    (_, i) => [i, "PUT", `/users/b${i}`, { name: "B" }] as BatchOperation,
+  );
+  const batch = talk.batch(ops).catch((error) => error);
+  for (let i = 0; i < 50; i++) await clock.advance(100);
+  const results = await batch;
+  assert.ok(Array.isArray(results), String(results));
+  assert.deepEqual(batchesAt, [0, 1000]);
+});
+
+Deno.test("batch() waiting for its second holds no place among a client's concurrent requests", async () => {
+  const clock = createManualClock(0);
+  const emu = createEmulator({ clock });
+  const talk = createClient({
+    appId: emu.appId,
+    secretKey: emu.secretKey,
+    baseUrl: emu.baseUrl,
+    clock,
+    fetch: emu.fetch,
+    limiter: createLimiter({ clock, concurrency: 2 }),
+  });
+  await talk.users.put("u", { name: "U" });
+  const batches = [1, 2, 3, 4].map((k) =>
+    talk.batch([[k, "PUT", `/users/b${k}`, { name: "B" }]])
+  );
+  let gotAt = -1;
+  const got = talk.users.get("u").then(() => gotAt = clock.now());
+  for (let i = 0; i < 60 && gotAt < 0; i++) await clock.advance(100);
+  assert.equal(gotAt, 0);
+  for (let i = 0; i < 60; i++) await clock.advance(100);
+  await Promise.all([...batches, got]);
+});
+
 Deno.test("batch() sends TalkJS's five-element operations as given, and refuses a sixth element or non-object options", async () => {
   await using server = startFakeServer();
   server.setDefault(() => json([[1, 200, {}], [2, 200, {}]]));
