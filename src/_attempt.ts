@@ -176,6 +176,15 @@ function parseAnswer(call: Call, text: string, secrets: string[]): unknown {
   throw unexpected(expected, `expected ${expected}, got ${shown}`);
 }
 
+/** A copy of an answer's error for the hooks, which see no body. */
+function withoutBody(error: unknown): TalkJsApiError {
+  const copy = Object.create(
+    TalkJsApiError.prototype,
+    Object.getOwnPropertyDescriptors(error),
+  );
+  return Object.assign(copy, { body: undefined });
+}
+
 /**
  * Sends one attempt of `call` and answers the parsed body of a 200 answer.
  * Fails with a `TalkJsApiError` (another status, or a 200 that is not JSON),
@@ -243,13 +252,7 @@ export async function attempt(
     // endpoint answers: its error, without the body (hooks log, and no
     // body goes into a log).
     if (answer.status === undefined) answer.error = error;
-    if (answer.status === 200) {
-      const copy = Object.create(
-        TalkJsApiError.prototype,
-        Object.getOwnPropertyDescriptors(error),
-      );
-      answer.error = Object.assign(copy, { body: undefined });
-    }
+    if (answer.status === 200) answer.error = withoutBody(error);
     throw error;
   } finally {
     cancelTimeout();
