@@ -43,65 +43,36 @@ function isOperation(op: unknown): op is Operation {
     (op[1].toUpperCase() !== "GET" || op[3] === undefined || isObject(op[3]));
 }
 
-/** A well-formed operation, its path parsed into the URL it runs on. */
-interface CheckedOperation {
-  op: Operation;
-  url: URL;
+/**
+ * `target` as TalkJS reads it, "appended to `/v1/{appId}`": the URL the same
+ * path sent directly would have (`//evil/x` stays a path, not a host; `/..`
+ * leaves the prefix). It cannot fail to parse: `target` starts with "/", so
+ * the whole is a path under the base, with no host to read.
+ */
+function operationUrl(appId: string, target: string): URL {
+  return new URL(
+    `/v1/${encodeURIComponent(appId)}${target}`,
+    "http://batch.invalid",
+  );
 }
 
-/**
- * `target` parsed as TalkJS reads it, "appended to `/v1/{appId}`": the URL
- * the same path sent directly would have (`//evil/x` stays a path, not a
- * host; `/..` leaves the prefix), or undefined when it cannot be parsed.
- */
-function operationUrl(appId: string, target: string): URL | undefined {
-  try {
-    return new URL(
-      `/v1/${encodeURIComponent(appId)}${target}`,
-      "http://batch.invalid",
-    );
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Up to 10 operations, each well formed and its path parsed, or a 400
- * naming every bad one: checked before any operation runs.
- */
-function checkedOperations(
-  appId: string,
-  body: unknown,
-): CheckedOperation[] {
+/** Up to 10 operations, each well formed, or a 400 naming every bad one. */
+function checkedOperations(body: unknown): Operation[] {
   const ops = requireBodyArray(body, 10);
   const found: [string, string][] = [];
-  const checked: CheckedOperation[] = [];
   ops.forEach((op, i) => {
-    if (!isOperation(op)) {
-      found.push([
-        `[${i}]`,
-        `must be [seq, method, path, payload?, options?] with method one of ${
-          BATCH_METHODS.join(", ")
-        }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
-          show(op)
-        }`,
-      ]);
-      return;
-    }
-    const url = operationUrl(appId, op[2]);
-    if (!url) {
-      found.push([
-        `[${i}]`,
-        `its path cannot be parsed as a URL path: current value is ${
-          show(op[2])
-        }`,
-      ]);
-      return;
-    }
-    checked.push({ op, url });
+    if (isOperation(op)) return;
+    found.push([
+      `[${i}]`,
+      `must be [seq, method, path, payload?, options?] with method one of ${
+        BATCH_METHODS.join(", ")
+      }, a path starting with "/", a GET's payload an object of query parameters and options an object (its api_version a date like "2021-02-09"): current value is ${
+        show(op)
+      }`,
+    ]);
   });
   assertValid(found);
-  return checked;
+  return ops as Operation[];
 }
 
 /** @internal `POST /batch`: up to 10 operations, run in order. */
@@ -110,9 +81,10 @@ export function batchRoutes(
 ): RouteTable {
   /** What the same request sent directly would answer. */
   function runOperation(
-    { op: [, method, , payload, options], url }: CheckedOperation,
+    [, method, target, payload, options]: Operation,
     { version, origin }: RouteContext,
   ): Promise<RouteResult> | RouteResult {
+    const url = operationUrl(appId, target);
     const m = method.toUpperCase();
     if (m === "GET" && payload !== undefined) {
       for (const [k, v] of Object.entries(payload as object)) {
@@ -144,7 +116,7 @@ export function batchRoutes(
   }
 
   async function batch(ctx: RouteContext): Promise<unknown> {
-    const ops = checkedOperations(appId, ctx.body);
+    const ops = checkedOperations(ctx.body);
     const retryAfter = batchGate();
     if (retryAfter > 0) {
       throw new HttpError(
@@ -154,9 +126,9 @@ export function batchRoutes(
       );
     }
     const results: [string | number, number, unknown][] = [];
-    for (const checked of ops) {
-      const result = await runOperation(checked, ctx);
-      results.push([checked.op[0], result.status, result.body]);
+    for (const op of ops) {
+      const result = await runOperation(op, ctx);
+      results.push([op[0], result.status, result.body]);
     }
     return results;
   }
