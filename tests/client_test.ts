@@ -934,7 +934,17 @@ Deno.test("batch() sends 10 operations per request, one request per second", asy
   );
 });
 
-Deno.test("batch() sends its requests a second apart though they wait in a busy client's queue", async () => {
+/** Makes the client's limiter on the test's clock. */
+type MakeLimiter = (clock: Clock) => ReturnType<typeof createLimiter>;
+
+/**
+ * A client of an emulator on a manual clock, recording when each /batch
+ * request goes and holding each /batch answer `holdBatchMs` on that clock.
+ */
+function batchOnEmulator(
+  options: { limiter?: MakeLimiter; holdBatchMs?: number; retry?: false } = {},
+) {
+  const { limiter, holdBatchMs = 0, retry } = options;
   const clock = createManualClock(0);
   const emu = createEmulator({ clock });
   const batchesAt: number[] = [];
@@ -943,21 +953,35 @@ Deno.test("batch() sends its requests a second apart though they wait in a busy 
     secretKey: emu.secretKey,
     baseUrl: emu.baseUrl,
     clock,
-    retry: false, // a /batch 429 would fail the call
-    limiter: createLimiter({ clock, burst: 1, perSecond: 9 }),
-    fetch: (input, init) => {
-      if (String(input).endsWith("/batch")) batchesAt.push(clock.now());
-      return emu.fetch(input, init);
+    ...(limiter ? { limiter: limiter(clock) } : {}),
+    ...(retry === false ? { retry } : {}),
+    fetch: async (input, init) => {
+      const isBatch = String(input).endsWith("/batch");
+      if (isBatch) batchesAt.push(clock.now());
+      const response = await emu.fetch(input, init);
+      if (isBatch && holdBatchMs) await clock.sleep(holdBatchMs);
+      return response;
     },
+  });
+  return { clock, talk, batchesAt };
+}
+
+/** `n` operations that each put a user. */
+const putOperations = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) => [i, "PUT", `/users/b${i}`, { name: "B" }] as BatchOperation,
+  );
+
+Deno.test("batch() sends its requests a second apart though they wait in a busy client's queue", async () => {
+  const { clock, talk, batchesAt } = batchOnEmulator({
+    retry: false, // a /batch 429 would fail the call
+    limiter: (clock) => createLimiter({ clock, burst: 1, perSecond: 9 }),
   });
   await talk.users.put("u", { name: "U" });
   // Twenty calls ahead of the batch in the client's queue (2.2 s at 9/s).
   const gets = Array.from({ length: 20 }, () => talk.users.get("u"));
-  const ops = Array.from(
-    { length: 30 },
-    (_, i) => [i, "PUT", `/users/b${i}`, { name: "B" }] as BatchOperation,
-  );
-  const batch = talk.batch(ops).catch((error) => error);
+  const batch = talk.batch(putOperations(30)).catch((error) => error);
   await clock.advance(20_000);
   await Promise.all(gets);
   const results = await batch;
@@ -970,28 +994,11 @@ Deno.test("batch() sends its requests a second apart though they wait in a busy 
 });
 
 Deno.test("batch() waits a second from each send, though an answer took 999 ms of it", async () => {
-  const clock = createManualClock(0);
-  const emu = createEmulator({ clock });
-  const batchesAt: number[] = [];
-  const talk = createClient({
-    appId: emu.appId,
-    secretKey: emu.secretKey,
-    baseUrl: emu.baseUrl,
-    clock,
+  const { clock, talk, batchesAt } = batchOnEmulator({
     retry: false,
-    fetch: async (input, init) => {
-      const isBatch = String(input).endsWith("/batch");
-      if (isBatch) batchesAt.push(clock.now());
-      const response = await emu.fetch(input, init);
-      if (isBatch) await clock.sleep(999);
-      return response;
-    },
+    holdBatchMs: 999,
   });
-  const ops = Array.from(
-    { length: 20 },
-    (_, i) => [i, "PUT", `/users/b${i}`, { name: "B" }] as BatchOperation,
-  );
-  const batch = talk.batch(ops).catch((error) => error);
+  const batch = talk.batch(putOperations(20)).catch((error) => error);
   for (let i = 0; i < 50; i++) await clock.advance(100);
   const results = await batch;
   assert.ok(Array.isArray(results), String(results));
@@ -999,15 +1006,8 @@ Deno.test("batch() waits a second from each send, though an answer took 999 ms o
 });
 
 Deno.test("batch() waiting for its second holds no place among a client's concurrent requests", async () => {
-  const clock = createManualClock(0);
-  const emu = createEmulator({ clock });
-  const talk = createClient({
-    appId: emu.appId,
-    secretKey: emu.secretKey,
-    baseUrl: emu.baseUrl,
-    clock,
-    fetch: emu.fetch,
-    limiter: createLimiter({ clock, concurrency: 2 }),
+  const { clock, talk } = batchOnEmulator({
+    limiter: (clock) => createLimiter({ clock, concurrency: 2 }),
   });
   await talk.users.put("u", { name: "U" });
   const batches = [1, 2, 3, 4].map((k) =>
